@@ -1,0 +1,2 @@
+// Placeholder entry for the debug adapter bundle (dist/debugAdapter.js).
+export {};

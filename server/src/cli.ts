@@ -1,0 +1,3 @@
+// Placeholder entry for the CLI bundle (dist/cli.js).
+console.error('taskscope: CLI not implemented yet');
+process.exit(2);

@@ -1,0 +1,2 @@
+// Placeholder entry for the language server bundle (dist/server.js).
+export {};
