@@ -1,0 +1,48 @@
+/**
+ * workspace/didChangeWatchedFiles: keeps the engine's workspace index in step with the disk for
+ * files not open in the editor (an open document's text wins until it is closed). Created and
+ * changed files are re-read and re-checked, deleted ones (or deleted folders) dropped and cleared;
+ * open documents are then re-checked, as their imports may resolve differently.
+ */
+import path from 'node:path';
+import { FileChangeType, type DidChangeWatchedFilesParams } from 'vscode-languageserver/node';
+import { readPythonFile } from '../cli/files';
+import { checkAndPublish, clearDiagnostics, scheduleOpenDocuments } from './diagnostics';
+import { inWorkspace, pathToUri, uriToPath, type Session } from './session';
+
+export function onDidChangeWatchedFiles(session: Session, params: DidChangeWatchedFilesParams): void {
+  const openPaths = new Set([...session.documents.keys()].map(uriToPath));
+  const toCheck = new Set<string>();
+  for (const change of params.changes) {
+    if (!change.uri.startsWith('file:')) continue;
+    const file = uriToPath(change.uri);
+    if (change.type === FileChangeType.Deleted) {
+      // A deleted folder arrives as one event for the folder.
+      const prefix = file + path.sep;
+      for (const known of [...session.workspaceFiles]) {
+        if (known !== file && !known.startsWith(prefix)) continue;
+        session.workspaceFiles.delete(known);
+        toCheck.delete(known);
+        if (openPaths.has(known)) continue;
+        try { session.engine.removeFile(known); } catch (e) { session.log(`internal error removing ${known}: ${(e as Error).message}`); }
+        clearDiagnostics(session, pathToUri(known));
+      }
+      continue;
+    }
+    if (!file.endsWith('.py') || openPaths.has(file) || !inWorkspace(session, file)) continue;
+    const read = readPythonFile(file);
+    if ('error' in read) {
+      session.log(`${file}: ${read.error}`);
+      continue;
+    }
+    try {
+      session.engine.setFile(file, read.text);
+      session.workspaceFiles.add(file);
+      toCheck.add(file);
+    } catch (e) {
+      session.log(`internal error loading ${file}: ${(e as Error).message}`);
+    }
+  }
+  for (const file of toCheck) checkAndPublish(session, pathToUri(file));
+  scheduleOpenDocuments(session);
+}
