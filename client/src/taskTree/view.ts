@@ -202,6 +202,7 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
       vscode.commands.executeCommand('setContext', 'taskscope.tasks.hideDone', this.hideDone),
       vscode.commands.executeCommand('setContext', 'taskscope.tasks.filtered', this.minWaitSeconds > 0),
       vscode.commands.executeCommand('setContext', 'taskscope.tasks.sessionActive', this.current !== undefined),
+      vscode.commands.executeCommand('setContext', 'taskscope.activated', true),
     ]);
   }
 }
