@@ -1,0 +1,146 @@
+/**
+ * Parsing: loads web-tree-sitter and the Python grammar once, parses (error-tolerant) and
+ * re-parses incrementally, and mirrors the tree into plain JavaScript objects (`SyntaxNode`).
+ *
+ * Why a mirror: every property read on a web-tree-sitter node crosses into WebAssembly; rules
+ * and the resolver read nodes many times, so one cursor walk per parse that copies types, fields
+ * and offsets is cheaper than touching wasm nodes later. The mirror is immutable; a re-parse
+ * builds a new one. This module does not resolve names or know rules.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Language, Parser, type Edit, type Tree } from 'web-tree-sitter';
+
+export interface SyntaxNode {
+  type: string;
+  /** Named node (not punctuation or a keyword token). */
+  named: boolean;
+  /** UTF-16 offsets into the source text. */
+  start: number;
+  end: number;
+  /** Field name in the parent (`function`, `arguments`, `body`…), or null. */
+  field: string | null;
+  parent: SyntaxNode | null;
+  children: SyntaxNode[];
+  /** A zero-width node the parser inserted to recover from an error. */
+  missing?: boolean;
+}
+
+export interface ParsedFile {
+  text: string;
+  root: SyntaxNode;
+  /** Comment nodes, in source order (for `# noqa`). */
+  comments: SyntaxNode[];
+  nodeCount: number;
+}
+
+let loading: Promise<void> | null = null;
+let language: Language | null = null;
+let parser: Parser | null = null;
+
+/** Candidate directories holding tree-sitter.wasm and tree-sitter-python.wasm. */
+function wasmCandidates(wasmDir?: string): { core: string; python: string }[] {
+  const out: { core: string; python: string }[] = [];
+  if (wasmDir) out.push({ core: path.join(wasmDir, 'tree-sitter.wasm'), python: path.join(wasmDir, 'tree-sitter-python.wasm') });
+  // Bundled: dist/ holds both files next to the bundle.
+  if (typeof __dirname === 'string') out.push({ core: path.join(__dirname, 'tree-sitter.wasm'), python: path.join(__dirname, 'tree-sitter-python.wasm') });
+  // From source (tests under tsx): the npm packages.
+  for (const base of [process.cwd(), path.resolve(__dirname ?? '.', '..', '..', '..')]) {
+    out.push({
+      core: path.join(base, 'node_modules', 'web-tree-sitter', 'tree-sitter.wasm'),
+      python: path.join(base, 'node_modules', 'tree-sitter-python', 'tree-sitter-python.wasm'),
+    });
+  }
+  return out;
+}
+
+/** Loads the parser once per process. */
+export function initParser(wasmDir?: string): Promise<void> {
+  if (!loading) {
+    loading = (async () => {
+      const found = wasmCandidates(wasmDir).find((c) => fs.existsSync(c.core) && fs.existsSync(c.python));
+      if (!found) throw new Error(`tree-sitter wasm files not found (looked in ${wasmCandidates(wasmDir).map((c) => path.dirname(c.core)).join(', ')})`);
+      await Parser.init({ locateFile: () => found.core, wasmBinary: fs.readFileSync(found.core) } as never);
+      language = await Language.load(fs.readFileSync(found.python));
+      parser = new Parser();
+      parser.setLanguage(language);
+    })();
+    loading.catch(() => { loading = null; });
+  }
+  return loading;
+}
+
+function theParser(): Parser {
+  if (!parser) throw new Error('parser not initialised: await initParser() first');
+  return parser;
+}
+
+/** Parses text; `old` is a previous tree already adjusted with `tree.edit()`. */
+export function parseTree(text: string, old?: Tree | null): Tree {
+  const tree = theParser().parse(text, old ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}
+
+export type { Edit, Tree };
+
+const typeNames: string[] = [];
+let fieldNames: (string | null)[] = [];
+
+/** Copies a tree into plain objects with one cursor walk (linear in the node count). */
+export function mirror(tree: Tree, text: string): ParsedFile {
+  const lang = language!;
+  if (typeNames.length === 0) {
+    for (let i = 0; i < lang.nodeTypeCount; i++) typeNames.push(lang.nodeTypeForId(i) ?? '');
+    fieldNames = [null];
+    for (let i = 1; i <= lang.fieldCount; i++) fieldNames.push(lang.fieldNameForId(i));
+  }
+  const c = tree.walk();
+  const comments: SyntaxNode[] = [];
+  let count = 0;
+  const make = (parent: SyntaxNode | null): SyntaxNode => {
+    const typeId = c.nodeTypeId;
+    const start = c.startIndex, end = c.endIndex;
+    const node: SyntaxNode = {
+      type: typeNames[typeId] ?? c.nodeType,
+      named: c.nodeIsNamed,
+      start, end,
+      field: fieldNames[c.currentFieldId] ?? null,
+      parent,
+      children: [],
+    };
+    if (start === end && c.nodeIsMissing) node.missing = true;
+    count++;
+    return node;
+  };
+  const root = make(null);
+  let current = root;
+  // Iterative pre-order walk: descend, else next sibling, else climb.
+  for (;;) {
+    if (c.gotoFirstChild()) {
+      const n = make(current);
+      current.children.push(n);
+      if (n.type === 'comment') comments.push(n);
+      current = n;
+      continue;
+    }
+    let climbed = false;
+    while (!c.gotoNextSibling()) {
+      if (!c.gotoParent()) { climbed = true; break; }
+      current = current.parent!;
+    }
+    if (climbed) break;
+    const n = make(current.parent);
+    current.parent!.children.push(n);
+    if (n.type === 'comment') comments.push(n);
+    current = n;
+  }
+  c.delete();
+  return { text, root, comments, nodeCount: count };
+}
+
+/** Parses and mirrors text without keeping the wasm tree. */
+export function parseText(text: string): ParsedFile {
+  const tree = parseTree(text);
+  try { return mirror(tree, text); } finally { tree.delete(); }
+}
