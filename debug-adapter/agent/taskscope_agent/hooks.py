@@ -1,0 +1,127 @@
+"""Installs the agent's asyncio hooks: class-level wrappers on `asyncio.BaseEventLoop`
+(`create_task`, `run_forever`, `close`, `call_exception_handler`), the runner's final
+cancellation, and the interpreter's unawaited-coroutine warning. Idempotent.
+
+Each wrapper calls the original first or last exactly as asyncio would, and swallows its own
+errors: the agent never raises into user code. Loops that are not `BaseEventLoop`s (uvloop) are
+not seen. It does not serve the protocol; it tells `server` when a loop starts and stops.
+"""
+import asyncio
+import asyncio.base_events as _be
+import threading
+import warnings
+
+from . import lost, loops, registry
+
+_installed = []
+on_loop_start = []   # callables(state, loop), run on the loop thread as the loop starts
+on_loop_stop = []    # callables(state, loop), run on the loop thread as run_forever returns
+on_shutdown = []     # callables(loop, why): asyncio.run's main coroutine finished, or loop.close()
+
+
+def install():
+    if _installed:
+        return
+    _installed.append(True)
+    cls = _be.BaseEventLoop
+    cls.create_task = registry.wrap_create_task(cls.create_task)
+    cls.run_forever = _wrap_run_forever(cls.run_forever)
+    cls.close = _wrap_close(cls.close)
+    cls.call_exception_handler = _wrap_exception_handler(cls.call_exception_handler)
+    runners = getattr(asyncio, 'runners', None)
+    if runners is not None and hasattr(runners, '_cancel_all_tasks'):
+        runners._cancel_all_tasks = _wrap_cancel_all(runners._cancel_all_tasks)
+    if hasattr(warnings, '_warn_unawaited_coroutine'):
+        warnings._warn_unawaited_coroutine = _warn_unawaited_coroutine
+
+def _warn_unawaited_coroutine(coro):
+    # Replaces warnings._warn_unawaited_coroutine, which the interpreter calls directly: it must
+    # warn with the same text and stack level as the original, so it cannot just wrap it.
+    lost.on_unawaited(coro)
+    msg_lines = ["coroutine '%s' was never awaited\n" % coro.__qualname__]
+    if getattr(coro, 'cr_origin', None) is not None:
+        import linecache
+        import traceback
+        origin = [(fn, ln, func, linecache.getline(fn, ln)) for fn, ln, func in reversed(coro.cr_origin)]
+        msg_lines.append('Coroutine created at (most recent call last)\n')
+        msg_lines += traceback.format_list(origin)
+    msg = ''.join(msg_lines).rstrip('\n')
+    warnings.warn(msg, category=RuntimeWarning, stacklevel=2, source=coro)
+
+
+def _call_all(callbacks, state, loop):
+    for cb in list(callbacks):
+        try:
+            cb(state, loop)
+        except Exception:
+            pass
+
+
+def _wrap_run_forever(orig):
+    def run_forever(self, *args, **kwargs):
+        try:
+            start = not self.is_running()
+            if start:
+                state = loops.state(self)
+                state.thread = threading.get_ident()
+                state.running = True
+                state.ping_sent = 0.0
+                _call_all(on_loop_start, state, self)
+        except Exception:
+            start = False
+        try:
+            return orig(self, *args, **kwargs)
+        finally:
+            if start:
+                try:
+                    state.running = False
+                    state.ping_sent = 0.0
+                    _call_all(on_loop_stop, state, self)
+                except Exception:
+                    pass
+    run_forever.__wrapped__ = orig
+    return run_forever
+
+
+def _wrap_close(orig):
+    def close(self):
+        try:
+            if not self.is_running() and not self.is_closed():
+                _shutdown(self, 'when its loop was closed')
+                pending = [t for t in asyncio.all_tasks(self) if not t.done()]
+                if pending:
+                    lost.on_pending_at_shutdown(pending, 'when its loop was closed')
+        except Exception:
+            pass
+        return orig(self)
+    close.__wrapped__ = orig
+    return close
+
+
+def _wrap_exception_handler(orig):
+    def call_exception_handler(self, context):
+        lost.on_exception_context(context)
+        return orig(self, context)
+    call_exception_handler.__wrapped__ = orig
+    return call_exception_handler
+
+
+def _wrap_cancel_all(orig):
+    def _cancel_all_tasks(loop):
+        try:
+            _shutdown(loop, 'when asyncio.run() finished its main coroutine')
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            if pending:
+                lost.on_pending_at_shutdown(pending, 'when asyncio.run() finished its main coroutine')
+        except Exception:
+            pass
+        return orig(loop)
+    return _cancel_all_tasks
+
+
+def _shutdown(loop, why):
+    for cb in list(on_shutdown):
+        try:
+            cb(loop, why)
+        except Exception:
+            pass

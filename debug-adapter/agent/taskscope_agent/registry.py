@@ -1,0 +1,150 @@
+"""Per-task records kept from the moment a task is created: stable id, owner, creation site.
+
+The hot path is the `loop.create_task` wrapper made by `wrap_create_task()`. Every task goes
+through `loop.create_task` (that is how `asyncio.create_task`, `ensure_future`, `gather`,
+`TaskGroup`, `wait_for` and `asyncio.run` make tasks, with or without a user task factory, so a
+factory installed later is simply called by the original method: nothing to chain or replace).
+It stores one tuple per task, keyed by `id(task)`: no weak reference, no list, no line numbers
+(lines are resolved from (code, lasti) when somebody asks). Records of dead tasks are swept in
+bulk against asyncio's own task registry. This module does not snapshot, format or send anything.
+"""
+import asyncio
+import itertools
+import os
+import sys
+
+_getframe = sys._getframe
+_next_id = itertools.count(1).__next__
+_loop_ids = itertools.count(1)
+
+# id(task) -> (tid, owner tid or 0, code, lasti, code2, lasti2, eager)
+records = {}
+# id(task) -> tid for tasks that became an owner before their own create_task call returned (an
+# eager task creating children during its first step); the wrapper takes the id over from here.
+_adopted = {}
+_created_hook = [None]  # callable(task) when task-created events are wanted, else None
+
+_INTERNAL_DIRS = (os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
+                  os.path.dirname(os.path.abspath(__file__)) + os.sep)
+_INTERNAL_FILES = ('runpy.py', 'contextlib.py', 'threading.py', 'functools.py', 'selectors.py')
+_internal = {}
+
+
+def is_internal(filename):
+    """True for frames that are never "user" frames: asyncio, this package, stdlib plumbing."""
+    got = _internal.get(filename)
+    if got is None:
+        got = (filename.startswith(_INTERNAL_DIRS) or filename.startswith('<frozen')
+               or os.path.basename(filename) in _INTERNAL_FILES)
+        if len(_internal) < 10000:
+            _internal[filename] = got
+    return got
+
+
+def wrap_create_task(orig, current_task=asyncio.current_task):
+    internal = _internal
+    is_int = is_internal
+    getframe = _getframe
+    recs = records
+    adopted = _adopted
+    next_id = _next_id
+    hook = _created_hook
+
+    def create_task(self, coro, **kwargs):
+        task = orig(self, coro, **kwargs)
+        try:
+            owner = current_task(self)
+            if owner is None:
+                otid = 0
+            else:
+                r = recs.get(id(owner))
+                otid = r[0] if r is not None else adopted.get(id(owner)) or _adopt_owner(owner)
+            f = getframe(1)
+            n = 0
+            while f is not None:
+                fn = f.f_code.co_filename
+                i = internal.get(fn)
+                if not (is_int(fn) if i is None else i):
+                    break
+                n += 1
+                f = f.f_back if n < 8 else None
+            # An eager task (3.12+: a task factory or eager_start) ran its first step already.
+            eager = (self._task_factory is not None or kwargs) and (task.done() or task._fut_waiter is not None)
+            if f is None:
+                rec = (adopted.pop(id(task), 0) or next_id(), otid, None, 0, None, 0, eager)
+            else:
+                g = f.f_back
+                rec = (adopted.pop(id(task), 0) or next_id(), otid, f.f_code, f.f_lasti,
+                       g.f_code if g is not None else None, g.f_lasti if g is not None else 0, eager)
+            recs[id(task)] = rec
+            if hook[0] is not None:
+                hook[0](task)
+        except Exception:
+            pass
+        return task
+
+    create_task.__wrapped__ = orig
+    create_task.__doc__ = orig.__doc__
+    return create_task
+
+
+def _adopt_owner(task):
+    tid = _adopted[id(task)] = _next_id()
+    return tid
+
+
+def adopt(task):
+    """The record of ``task``, creating one (owner and site unknown) for a task we did not see
+    being created: made before the agent was installed, or by calling asyncio.Task directly."""
+    rec = records.get(id(task))
+    if rec is None:
+        tid = _adopted.pop(id(task), 0) or _next_id()
+        rec = records[id(task)] = (tid, 0, None, 0, None, 0, False)
+    return rec
+
+
+def new_loop_id():
+    return "L%d" % next(_loop_ids)
+
+
+def peek_next_id():
+    """A bound: every record made from now on has a tid >= this."""
+    tid = _next_id()
+    return tid
+
+
+def sweep(live_ids, below):
+    """Drops records whose task is not in ``live_ids`` (a set of id(task)) and whose tid < below."""
+    for k, r in list(records.items()):
+        if r[0] < below and k not in live_ids and records.get(k) is r:
+            records.pop(k, None)
+    for k in list(_adopted):
+        if k not in live_ids:
+            _adopted.pop(k, None)
+
+
+def line_of(code, lasti):
+    """Source line of bytecode offset ``lasti`` in ``code``."""
+    try:
+        for start, end, line in code.co_lines():
+            if start <= lasti < end and line is not None:
+                return line
+    except Exception:
+        pass
+    return code.co_firstlineno
+
+
+def frame_of(code, lasti):
+    """{path, line, function} for a recorded (code, lasti)."""
+    return {'path': code.co_filename, 'line': line_of(code, lasti),
+            'function': getattr(code, 'co_qualname', code.co_name)}
+
+
+def sites(rec):
+    """Creation frames of a record, innermost first (at most 2)."""
+    if rec is None or rec[2] is None:
+        return []
+    out = [frame_of(rec[2], rec[3])]
+    if rec[4] is not None and not is_internal(rec[4].co_filename):
+        out.append(frame_of(rec[4], rec[5]))
+    return out

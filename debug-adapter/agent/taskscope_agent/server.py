@@ -1,0 +1,335 @@
+"""The agent's server: accepts loopback connections, checks the handshake, and serves requests
+from two places. While a loop runs and turns, each session's socket is registered with
+`loop.add_reader`, so requests are answered between callbacks on the loop thread (snapshots are
+consistent by construction). The agent's daemon thread answers when no loop runs or the loop has
+not answered its heartbeat for `SERVE_GRACE` (blocked, busy in one callback, paused at a
+breakpoint), and also runs the watchdog tick and flushes queued events.
+Handlers live in handlers.py; this module only moves messages.
+"""
+import hmac
+import os
+import select
+import sys
+import threading
+import time
+
+from . import dispatch, hooks, loops, protocol, transport, watchdog
+
+TICK = 0.05
+SERVE_GRACE = 0.1
+HANDSHAKE_TIMEOUT = 10.0
+_server = [None]
+
+
+class Session:
+    """One authenticated connection."""
+
+    def __init__(self, server, conn, sid, channel):
+        self.server = server
+        self.conn = conn
+        self.id = sid
+        self.channel = channel
+        self.closing = False
+
+    def send_event(self, event, body):
+        """Queues an event for this session only."""
+        dispatch.emit(event, body, session=self)
+
+    def send(self, msg):
+        try:
+            self.conn.send(msg)
+        except transport.Closed:
+            self.close()
+
+    def close(self):
+        if self.closing:
+            return
+        self.closing = True
+        self.conn.closed = True
+        try:
+            self.conn.sock.shutdown(2)
+        except OSError:
+            pass
+        for st in loops.all_states():
+            if self.conn.fd in st.fds:
+                loop = st.ref()
+                try:
+                    if st.thread == threading.get_ident():
+                        _remove_reader(st, loop, self)
+                    else:
+                        loop.call_soon_threadsafe(_remove_reader, st, loop, self)
+                except Exception:
+                    st.fds.discard(self.conn.fd)
+        self.server.wake()
+
+
+class Server:
+    def __init__(self, secret, host='127.0.0.1', port=0, options=None):
+        self.secret = secret
+        self.listener = transport.listen_socket(host, port)
+        self.port = self.listener.getsockname()[1]
+        self.sessions = []
+        self.pending = []          # (conn, deadline) before the handshake
+        self.next_sid = 1
+        self.state = 'running'
+        self.run_event = threading.Event()
+        self.flush_lock = threading.Lock()
+        self.options = {'taskEvents': False, 'taskEventsIntervalMs': 250, 'blockedThresholdMs': 250,
+                        'originDepth': 0}
+        self.options.update(options or {})
+        self.first_session = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self.thread = threading.Thread(target=self._main, name='taskscope-agent', daemon=True)
+
+    def start(self):
+        dispatch._wakeup[0] = self.wake
+        hooks.on_loop_start.append(self._loop_started)
+        hooks.on_loop_stop.append(self._loop_stopped)
+        self.thread.start()
+
+    def wake(self):
+        try:
+            os.write(self._wake_w, b'x')
+        except OSError:
+            pass
+
+    def main_sessions(self):
+        return [s for s in self.sessions if s.channel == 'main' and not s.closing]
+
+    # -- the agent thread -------------------------------------------------------------------
+    def _main(self):
+        while True:
+            try:
+                self._turn()
+            except Exception:
+                time.sleep(TICK)  # keep serving whatever went wrong once
+
+    def _turn(self):
+        now = time.monotonic()
+        served = [s for s in self.main_sessions() if self._agent_serves(s, now)]
+        rlist = [self.listener, self._wake_r] + [c.sock for c, _ in self.pending] + [s.conn.sock for s in served]
+        try:
+            ready, _, _ = select.select(rlist, [], [], TICK)
+        except (OSError, ValueError):
+            ready = []
+            self._drop_closed()
+        ready = set(ready)
+        if self._wake_r in ready:
+            try:
+                os.read(self._wake_r, 4096)
+            except OSError:
+                pass
+        if self.listener in ready:
+            self._accept()
+        for conn, deadline in list(self.pending):
+            if conn.sock in ready or now > deadline:
+                self._handshake(conn, now > deadline)
+        for s in served:
+            if s.conn.sock in ready:
+                self.serve(s, 'agent')
+        self.flush()
+        watchdog.tick(self, time.monotonic())
+        self._drop_closed()
+
+    def _agent_serves(self, session, now):
+        for st in loops.all_states():
+            if session.conn.fd in st.fds and st.responsive(now, SERVE_GRACE):
+                return False
+        return True
+
+    def _accept(self):
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            self.pending.append((transport.Connection(sock), time.monotonic() + HANDSHAKE_TIMEOUT))
+
+    def _handshake(self, conn, timed_out):
+        self.pending = [(c, d) for c, d in self.pending if c is not conn]
+        try:
+            msgs = [] if timed_out else conn.read_messages()
+        except transport.Closed:
+            conn.close()
+            return
+        if not msgs and not timed_out:
+            self.pending.append((conn, time.monotonic() + HANDSHAKE_TIMEOUT))
+            return
+        hello = msgs[0] if msgs else None
+        reason, message = None, None
+        err = 'no hello within %ds' % HANDSHAKE_TIMEOUT if hello is None else protocol.validate_hello(hello)
+        if err is not None or hello.get('type') != 'hello':
+            reason, message = 'handshake', 'expected hello first: %s' % (err or 'got %r' % hello.get('type'))
+        elif protocol.major(hello['protocol']) != protocol.major(protocol.PROTOCOL_VERSION):
+            reason, message = 'version', ('protocol %s is not supported by this agent (it speaks %s); '
+                                          'use a matching Taskscope version' % (hello['protocol'], protocol.PROTOCOL_VERSION))
+        elif not hmac.compare_digest(hello['secret'].encode('utf-8'), self.secret.encode('utf-8')):
+            reason, message = 'secret', 'wrong secret'
+        try:
+            if reason:
+                conn.send({'type': 'refused', 'reason': reason, 'message': message})
+                conn.close()
+                return
+            sid = self.next_sid
+            self.next_sid += 1
+            session = Session(self, conn, sid, hello.get('channel', 'main'))
+            conn.send({'type': 'welcome', 'protocol': protocol.PROTOCOL_VERSION, 'agent': _version(),
+                       'session': sid, 'pid': os.getpid(), 'python': '%d.%d.%d' % sys.version_info[:3],
+                       'features': features(), 'waiting': self.state == 'waiting'})
+        except transport.Closed:
+            conn.close()
+            return
+        self.sessions.append(session)
+        if session.channel == 'main':
+            dispatch.run_on_session(session)
+            for st in loops.all_states():
+                if st.running:
+                    try:
+                        st.ref().call_soon_threadsafe(_add_reader, st, st.ref(), session)
+                    except Exception:
+                        pass
+            self.first_session.set()
+            # Requests pipelined right behind the hello.
+            for m in msgs[1:]:
+                self._answer(session, m, 'agent')
+
+    def _drop_closed(self):
+        for s in list(self.sessions):
+            if s.conn.closed and not s.closing:
+                s.close()
+            if s.closing and not any(s.conn.fd in st.fds for st in loops.all_states() if st.running):
+                try:
+                    s.conn.sock.close()
+                except OSError:
+                    pass
+                self.sessions.remove(s)
+                watchdog.session_closed(s)
+
+    # -- serving (agent thread or loop thread) ----------------------------------------------
+    def serve(self, session, served_by):
+        conn = session.conn
+        if not conn.read_lock.acquire(False):
+            return
+        try:
+            try:
+                msgs = conn.read_messages()
+            except transport.Closed:
+                session.close()
+                return
+            for m in msgs:
+                self._answer(session, m, served_by)
+        finally:
+            conn.read_lock.release()
+
+    def _answer(self, session, msg, served_by):
+        if served_by == 'agent':
+            with watchdog.frozen():
+                reply = dispatch.handle(session, msg, served_by)
+        else:
+            reply = dispatch.handle(session, msg, served_by)
+        session.send(reply)
+
+    def flush(self, block=False):
+        """Sends queued events; from the agent thread or the loop thread, one at a time."""
+        if not self.flush_lock.acquire(block, 1.0 if block else -1):
+            return
+        try:
+            q = dispatch.events
+            while q:
+                target, event, body = q.popleft()
+                msg = {'type': 'event', 'event': event, 'body': body}
+                for s in ([target] if target is not None else self.main_sessions()):
+                    if not s.closing:
+                        s.send(msg)
+        except Exception:
+            pass
+        finally:
+            self.flush_lock.release()
+
+    # -- loop side --------------------------------------------------------------------------
+    def _loop_started(self, state, loop):
+        for s in self.main_sessions():
+            _add_reader(state, loop, s)
+
+    def _loop_stopped(self, state, loop):
+        for s in list(self.sessions):
+            if s.conn.fd in state.fds:
+                _remove_reader(state, loop, s)
+        state.fds.clear()
+        self.wake()
+
+
+def _add_reader(state, loop, session):
+    if session.closing or session.conn.fd in state.fds or not state.running:
+        return
+    try:
+        loop.add_reader(session.conn.fd, session.server.serve, session, 'loop')
+        state.fds.add(session.conn.fd)
+    except Exception:
+        pass
+
+
+def _remove_reader(state, loop, session):
+    try:
+        if session.conn.fd in state.fds:
+            state.fds.discard(session.conn.fd)
+            loop.remove_reader(session.conn.fd)
+    except Exception:
+        pass
+    session.server.wake()
+
+
+def features():
+    import asyncio
+    out = []
+    if hasattr(asyncio, 'capture_call_graph'):
+        out.append('capture_call_graph')
+    if hasattr(asyncio.Future, '_asyncio_awaited_by'):
+        out.append('awaited_by')
+    if hasattr(sys, 'remote_exec'):
+        out.append('remote_exec')
+    if hasattr(asyncio, 'eager_task_factory'):
+        out.append('eager_tasks')
+    if hasattr(asyncio, 'TaskGroup'):
+        out.append('taskgroups')
+    out.append('faulthandler')
+    return out
+
+
+def _version():
+    from . import __version__
+    return __version__
+
+
+def current():
+    return _server[0]
+
+
+def start(secret, host='127.0.0.1', port=0, port_file=None, options=None, wait=False):
+    """Installs the hooks and starts the server (once per process); returns it."""
+    if _server[0] is not None:
+        return _server[0]
+    hooks.install()
+    from . import handlers  # noqa: F401  (registers the core methods)
+    srv = Server(secret, host, port, options)
+    if wait:
+        srv.state = 'waiting'
+    _server[0] = srv
+    srv.start()
+    if port_file:
+        transport.write_port_file(port_file, srv.port)
+    return srv
+
+
+def listen(port=0, secret=None, port_file=None, wait=False, host='127.0.0.1'):
+    secret = secret or os.environ.get('TASKSCOPE_SECRET')
+    if not secret:
+        raise ValueError('taskscope_agent.listen() needs a secret (argument or env TASKSCOPE_SECRET)')
+    srv = start(secret, host, port, port_file, wait=wait)
+    if wait:
+        srv.run_event.wait()
+    return srv.port
