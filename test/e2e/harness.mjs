@@ -1,0 +1,92 @@
+// Drives the VS Code workbench in headless Debian chromium (playwright-core): launch, wait for the
+// workbench, and the few UI gestures the tests need. Every wait is on a DOM state and bounded;
+// nothing sleeps. Selectors were checked against VS Code 1.100.3 (code-server 4.100.3).
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM || execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser']).toString().trim();
+  return chromium.launch({
+    executablePath, headless: true, timeout: 30_000,
+    handleSIGINT: false, handleSIGTERM: false, // the runner stops everything in order
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Opens the workbench at `url` and waits until the Explorer shows the folder. */
+export async function openWorkbench(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin }).catch(() => {});
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(url, { timeout: 60_000 });
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** UI gestures on one workbench page. */
+export function ui(page) {
+  const self = {
+    page,
+    /** Quick Open (Ctrl+P) a file by workspace-relative path; waits for its tab. */
+    async openFile(rel) {
+      const base = rel.split('/').pop();
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(rel);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator(`.tab[aria-label^="${base}"]`).first().waitFor();
+      await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+    },
+    /** Runs a command by its palette title (F1). */
+    async command(title) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill('>' + title);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+    },
+    /** Moves the cursor to a 1-based line (Quick Open ":N"), waits for the status bar to say so. */
+    async goToLine(line) {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(`:${line}`);
+      await page.locator('.quick-input-list .monaco-list-row, .quick-input-message', { hasText: String(line) }).first().waitFor().catch(() => {});
+      await page.keyboard.press('Enter');
+      await self.waitForCursorLine(line);
+    },
+    async cursorLine() {
+      const text = await page.locator('.statusbar-item[id="status.editor.selection"]').first().innerText({ timeout: 10_000 });
+      return Number(/Ln (\d+)/.exec(text)?.[1] ?? NaN);
+    },
+    async waitForCursorLine(line, timeout = 30_000) {
+      await page.locator('.statusbar-item[id="status.editor.selection"]', { hasText: new RegExp(`Ln ${line}\\b`) }).first().waitFor({ timeout });
+    },
+    /** The pane of a view in a side bar, by its title; expanded if it was collapsed. */
+    async expandView(title) {
+      const header = page.locator(`.pane-header[aria-label^="${title}"]`).first();
+      await header.waitFor();
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      await page.locator(`.pane-header[aria-label^="${title}"][aria-expanded="true"]`).first().waitFor();
+      return page.locator('.pane', { has: header });
+    },
+    /** Rows of a tree pane: aria-label and aria-level of each rendered row. */
+    async rows(pane) {
+      return pane.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => ({
+        label: e.getAttribute('aria-label') ?? e.textContent ?? '', level: Number(e.getAttribute('aria-level') ?? 0),
+      })));
+    },
+    /** Presses Escape until no quick input, widget or menu is open (bounded). */
+    async dismiss() {
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+    },
+  };
+  return self;
+}

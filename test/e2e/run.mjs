@@ -1,0 +1,297 @@
+#!/usr/bin/env node
+// End-to-end tests of Taskscope in a real VS Code (code-server 4.100.3 in headless chromium),
+// offline. Installs the tools through scripts/setup-e2e.sh when missing, packages the .vsix, then:
+//   suite "sample": a copy of examples/ with only our .vsix installed —
+//     diagnostic on the sample, quick fix "add await" (checked on disk), F5 with a breakpoint
+//     stops there, the Async Tasks view shows the tasks under their owners, a blocked loop
+//     raises the notification;
+//   suite "clean install": a fresh code-server and a one-file project with no configuration —
+//     diagnostics appear, F5 without a launch.json debugs the file.
+// Prints one line `e2e: N passed, N failed` and exits non-zero on any failure.
+// Flags: --shots DIR (README screenshots), --no-package (reuse dist/taskscope.vsix),
+// --only sample|clean, --keep (keep temp dirs). Whole run bounded by E2E_TIMEOUT_S (default 540).
+/* global document */ // used inside page.waitForFunction (runs in the browser)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureTools, root, startCodeServer } from './codeServer.mjs';
+import { launchBrowser, openWorkbench, ui } from './harness.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const opt = (name) => { const i = argv.indexOf(name); return i < 0 ? undefined : argv[i + 1]; };
+const shotsDir = opt('--shots') ? path.resolve(opt('--shots')) : undefined;
+const only = opt('--only');
+const keep = flag('--keep') || !!process.env.KEEP_TMP;
+const failDir = path.join(root, 'test-results', 'e2e');
+const t0 = Date.now();
+const log = (msg) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+const results = [];
+const cleanups = [];
+
+/** Runs one test with its own time bound; a failure is recorded (with a screenshot) and the run goes on. */
+async function check(name, page, fn, timeoutS = 90) {
+  const t = Date.now();
+  let timer;
+  try {
+    await Promise.race([fn(), new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${timeoutS} s`)), timeoutS * 1000); })]);
+    results.push({ name, ok: true });
+    log(`PASS ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    log(`FAIL ${name} (${((Date.now() - t) / 1000).toFixed(1)} s): ${String(e?.message ?? e).split('\n').slice(0, 6).join('\n  ')}`);
+    if (page) {
+      fs.mkdirSync(failDir, { recursive: true });
+      const file = path.join(failDir, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+      await page.screenshot({ path: file, timeout: 10_000 }).then(() => log(`  screenshot: ${path.relative(root, file)}`), () => {});
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function shot(page, name) {
+  if (!shotsDir) return;
+  fs.mkdirSync(shotsDir, { recursive: true });
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), timeout: 10_000 });
+  log(`  shot ${name}.png`);
+}
+
+/** Finds the 1-based line of the first line matching `re` in a file. */
+function lineOf(file, re) {
+  const i = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => re.test(l));
+  if (i < 0) throw new Error(`no line matching ${re} in ${file}`);
+  return i + 1;
+}
+
+/** The example file showing `unawaited-coroutine` (examples/ is maintained separately; find it). */
+function findMarked(dir, marker) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'live') { const f = findMarked(p, marker); if (f) return f; }
+    if (e.isFile() && e.name.endsWith('.py') && fs.readFileSync(p, 'utf8').includes(marker)) return p;
+  }
+  return undefined;
+}
+
+/** Polls a file on disk until `pred(text)` holds (the editor saves asynchronously); bounded. */
+async function waitForFile(page, file, pred, what, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  while (!pred(fs.readFileSync(file, 'utf8'))) {
+    if (Date.now() > end) throw new Error(`${what}: not on disk after ${timeoutMs / 1000} s`);
+    await page.waitForTimeout(100); // a file poll interval, not a wait for the UI
+  }
+}
+
+async function stopDebugging(page) {
+  const toolbar = page.locator('.debug-toolbar');
+  if (await toolbar.isVisible().catch(() => false)) {
+    await page.keyboard.press('Shift+F5');
+    await toolbar.waitFor({ state: 'hidden', timeout: 20_000 });
+  }
+}
+
+// ---- suite "sample": examples/ ----
+
+async function sampleSuite(browser, vsix) {
+  const server = await startCodeServer({ vsix, workspace: path.join(root, 'examples'), log, keep });
+  cleanups.push(server.stop);
+  log(`code-server on 127.0.0.1:${server.port}`);
+  const page = await openWorkbench(browser, server.url);
+  const u = ui(page);
+  log('workbench ready');
+  const ws = server.workspace;
+  const marker = '# taskscope: unawaited-coroutine';
+  const sample = findMarked(ws, marker);
+  const rel = sample && path.relative(ws, sample).split(path.sep).join('/');
+  const live = path.join(ws, 'live', 'server.py');
+
+  await check('diagnostic appears on the sample', page, async () => {
+    if (!sample) throw new Error(`no example file with "${marker}"`);
+    await u.openFile(rel);
+    await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 }); // first server start
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unawaited-coroutine' }).first().waitFor();
+    await shot(page, 'diagnostics');
+  });
+
+  await check('quick fix "add await" fixes the file', page, async () => {
+    if (!sample) throw new Error('no sample');
+    const line = lineOf(sample, /# taskscope: unawaited-coroutine/);
+    const before = fs.readFileSync(sample, 'utf8').split('\n')[line - 1];
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unawaited-coroutine' }).first().click();
+    await page.keyboard.press('Enter'); // to the problem's range, focus in the editor
+    await u.waitForCursorLine(line);
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row.action', { hasText: /await/i }).filter({ hasNotText: /disable|noqa|ignore|suppress/i }).first();
+    await fix.waitFor();
+    await shot(page, 'quickfix');
+    await fix.click();
+    await page.locator('.action-widget').waitFor({ state: 'hidden' });
+    await page.keyboard.press('Control+S');
+    await waitForFile(page, sample, (t) => /\bawait\b/.test(t.split('\n')[line - 1]), 'the fixed line');
+    const after = fs.readFileSync(sample, 'utf8').split('\n')[line - 1];
+    log(`  fixed on disk: ${before.trim()}  ->  ${after.trim()}`);
+    if (!/await\s+\(?\s*fetch|await /.test(after)) throw new Error(`unexpected fix: ${after}`);
+  });
+
+  await check('F5 on the sample program with a breakpoint stops there', page, async () => {
+    const bp = lineOf(live, /a good place for a breakpoint/);
+    await u.openFile('live/server.py');
+    await u.goToLine(bp);
+    await page.keyboard.press('F9');
+    await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor();
+    await page.keyboard.press('F5'); // no launch.json: the configuration provider debugs this file
+    await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ timeout: 60_000 });
+    await u.waitForCursorLine(bp);
+    await page.locator('.debug-call-stack .state.label', { hasText: /breakpoint/i }).first().waitFor({ timeout: 10_000 }).catch(() => {});
+    await shot(page, 'breakpoint');
+    await u.command('Debug: Remove All Breakpoints');
+    await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'detached' });
+    await page.keyboard.press('F5'); // continue
+    await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ state: 'detached' });
+  }, 120);
+
+  await check('Async Tasks view shows the tasks under their owners', page, async () => {
+    if (!(await page.locator('.debug-toolbar').isVisible())) throw new Error('no debug session running');
+    const pane = await u.expandView('Async Tasks');
+    await pane.locator('.monaco-list-row', { hasText: 'client-2' }).first().waitFor({ timeout: 45_000 });
+    await pane.locator('.monaco-list-row', { hasText: 'handler-' }).first().waitFor({ timeout: 30_000 });
+    const rows = await u.rows(pane);
+    log(`  rows: ${rows.map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.label.split(',').slice(0, 3).join(',')}`).join(' | ')}`);
+    const parentOf = (i) => { for (let j = i - 1; j >= 0; j--) if (rows[j].level < rows[i].level) return rows[j]; return null; };
+    for (const name of ['client-0', 'client-1', 'client-2', 'reporter']) {
+      const i = rows.findIndex((r) => r.label.startsWith(`${name},`));
+      if (i < 0) throw new Error(`no row for ${name}`);
+      const p = parentOf(i);
+      if (!p || !/, main,/.test(p.label)) throw new Error(`${name} is not under the main task (parent: ${p?.label ?? 'none'})`);
+    }
+    const h = rows.findIndex((r) => r.label.startsWith('handler-'));
+    const fetchUnderHandler = rows.some((r, i) => /, fetch,/.test(r.label) && parentOf(i)?.label.startsWith('handler-'));
+    if (h < 0 || !fetchUnderHandler) {
+      // gather() children live for half a second: wait for a row of them rather than fail at once.
+      await page.waitForFunction(() => {
+        const els = [...document.querySelectorAll('.pane .monaco-list-row')];
+        return els.some((e, i) => /, fetch,/.test(e.getAttribute('aria-label') ?? '') && els.slice(0, i).reverse()
+          .find((p) => Number(p.getAttribute('aria-level')) < Number(e.getAttribute('aria-level')))?.getAttribute('aria-label')?.startsWith('handler-'));
+      }, null, { timeout: 20_000, polling: 100 });
+    }
+    await shot(page, 'task-tree');
+  }, 120);
+
+  await check('a blocked loop raises the notification', page, async () => {
+    if (!(await page.locator('.debug-toolbar').isVisible())) throw new Error('no debug session running');
+    const sleepLine = lineOf(live, /time\.sleep\(/);
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Event loop blocked' }).first();
+    await toast.waitFor({ timeout: 30_000 });
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    log(`  notification: ${text}`);
+    if (!text.includes('reporter()') || !text.includes(`server.py:${sleepLine}`)) throw new Error(`unexpected notification text: ${text}`);
+    await toast.locator('.monaco-button', { hasText: 'Go to line' }).click();
+    await u.waitForCursorLine(sleepLine);
+    await page.locator('.statusbar-item', { hasText: /Loop/ }).first().waitFor();
+    await shot(page, 'loop-blocked');
+  }, 60);
+
+  await stopDebugging(page).catch(() => {});
+  await page.context().close().catch(() => {});
+  await server.stop();
+}
+
+// ---- suite "clean install": zero configuration ----
+
+async function cleanSuite(browser, vsix) {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-clean-'));
+  cleanups.push(async () => fs.rmSync(ws, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(ws, 'app.py'), [
+    'import asyncio',
+    '',
+    '',
+    'async def greet(name: str) -> str:',
+    '    await asyncio.sleep(0.01)',
+    '    return f"hello {name}"',
+    '',
+    '',
+    'async def main() -> None:',
+    '    greet("nobody")',
+    '    print(await greet("from taskscope"), flush=True)',
+    '',
+    '',
+    'asyncio.run(main())',
+    '',
+  ].join('\n'));
+  const server = await startCodeServer({ vsix, workspace: ws, log, keep });
+  cleanups.push(server.stop);
+  const page = await openWorkbench(browser, server.url);
+  const u = ui(page);
+  log('clean workbench ready');
+
+  await check('clean install: diagnostics with zero configuration', page, async () => {
+    await u.openFile('app.py');
+    await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unawaited-coroutine' }).first().waitFor();
+  });
+
+  await check('clean install: F5 works without a launch.json', page, async () => {
+    if (fs.existsSync(path.join(server.workspace, '.vscode', 'launch.json'))) throw new Error('the workspace has a launch.json');
+    await u.openFile('app.py');
+    await page.keyboard.press('F5');
+    // The program prints and exits: its output reaches the Debug Console, then the session ends.
+    await page.locator('.repl .monaco-list-row, .repl .output', { hasText: 'hello from taskscope' }).first().waitFor({ timeout: 60_000 });
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+  }, 120);
+
+  await page.context().close().catch(() => {});
+  await server.stop();
+}
+
+// ---- main ----
+
+let browser;
+let finished = false;
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => { log(sig); cleanup().finally(() => process.exit(130)); });
+}
+const deadlineS = Number(process.env.E2E_TIMEOUT_S || 540);
+const deadline = setTimeout(() => {
+  if (finished) return;
+  log(`whole run timed out after ${deadlineS} s`);
+  results.push({ name: 'whole run within its time bound', ok: false });
+  report().finally(() => process.exit(1));
+}, deadlineS * 1000);
+
+async function report() {
+  finished = true;
+  await cleanup();
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  for (const r of results) if (!r.ok) console.log(`  failed: ${r.name}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return failed;
+}
+
+try {
+  ensureTools(log);
+  const vsix = path.join(root, 'dist', 'taskscope.vsix');
+  if (!flag('--no-package') || !fs.existsSync(vsix)) {
+    const t = Date.now();
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+    log(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB, ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  }
+  browser = await launchBrowser();
+  if (!only || only === 'sample') await sampleSuite(browser, vsix).catch((e) => { results.push({ name: 'sample suite setup', ok: false }); log(`FAIL sample suite: ${e.stack ?? e}`); });
+  if (!only || only === 'clean') await cleanSuite(browser, vsix).catch((e) => { results.push({ name: 'clean-install suite setup', ok: false }); log(`FAIL clean suite: ${e.stack ?? e}`); });
+} catch (e) {
+  results.push({ name: 'e2e setup', ok: false });
+  log(`FAIL setup: ${e.stack ?? e}`);
+}
+clearTimeout(deadline);
+const failed = await report();
+process.exit(failed || results.length === 0 ? 1 : 0);
