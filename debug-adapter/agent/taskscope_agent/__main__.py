@@ -151,6 +151,7 @@ def main(argv=None):
         sys.set_coroutine_origin_tracking_depth(options['originDepth'])
     if opts.get('tree-on-exit'):
         exitreport.enable()
+    dispatch.run_before_run()  # on the main thread, right before the target's first line
     dispatch.emit('target.started', {'argv': [target] + args})
     code, error = 0, None
     try:

@@ -48,7 +48,8 @@ def register(method):
 
 
 def before_run(callback):
-    """``callback()`` runs just before `run` starts a target held by --wait."""
+    """``callback()`` runs on the main thread just before the target's first line (after `run`
+    under --wait), or in the thread of `listen(wait=True)` once `run` arrived."""
     _before_run.append(callback)
     return callback
 

@@ -18,7 +18,6 @@ def run(params, ctx):
     srv = server.current()
     if srv.state != 'waiting':
         return {'started': False}
-    dispatch.run_before_run()
     srv.state = 'running'
     srv.run_event.set()
     return {'started': True}

@@ -7,6 +7,10 @@ factory installed later is simply called by the original method: nothing to chai
 It stores one tuple per task, keyed by `id(task)`: no weak reference, no list, no line numbers
 (lines are resolved from (code, lasti) when somebody asks). Records of dead tasks are swept in
 bulk against asyncio's own task registry. This module does not snapshot, format or send anything.
+
+API for the agent's other modules (the debugger's too): `lookup(task)` -> record or None,
+`task_id(task)` -> the protocol id (str), `find_task(tid)` -> live task or None, and the record
+indices `ID` (str), `OWNER` (owner's id or None), `EAGER`.
 """
 import asyncio
 import itertools
@@ -14,10 +18,11 @@ import os
 import sys
 
 _getframe = sys._getframe
-_next_id = itertools.count(1).__next__
+_next_id = map(str, itertools.count(1)).__next__
 _loop_ids = itertools.count(1)
 
-# id(task) -> (tid, owner tid or 0, code, lasti, code2, lasti2, eager)
+# id(task) -> (tid, owner tid or None, code, lasti, code2, lasti2, eager); tids are decimal strings
+ID, OWNER, EAGER = 0, 1, 6
 records = {}
 # id(task) -> tid for tasks that became an owner before their own create_task call returned (an
 # eager task creating children during its first step); the wrapper takes the id over from here.
@@ -55,7 +60,7 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
         try:
             owner = current_task(self)
             if owner is None:
-                otid = 0
+                otid = None
             else:
                 r = recs.get(id(owner))
                 otid = r[0] if r is not None else adopted.get(id(owner)) or _adopt_owner(owner)
@@ -71,10 +76,10 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
             # An eager task (3.12+: a task factory or eager_start) ran its first step already.
             eager = (self._task_factory is not None or kwargs) and (task.done() or task._fut_waiter is not None)
             if f is None:
-                rec = (adopted.pop(id(task), 0) or next_id(), otid, None, 0, None, 0, eager)
+                rec = (adopted.pop(id(task), None) or next_id(), otid, None, 0, None, 0, eager)
             else:
                 g = f.f_back
-                rec = (adopted.pop(id(task), 0) or next_id(), otid, f.f_code, f.f_lasti,
+                rec = (adopted.pop(id(task), None) or next_id(), otid, f.f_code, f.f_lasti,
                        g.f_code if g is not None else None, g.f_lasti if g is not None else 0, eager)
             recs[id(task)] = rec
             if hook[0] is not None:
@@ -98,8 +103,8 @@ def adopt(task):
     being created: made before the agent was installed, or by calling asyncio.Task directly."""
     rec = records.get(id(task))
     if rec is None:
-        tid = _adopted.pop(id(task), 0) or _next_id()
-        rec = records[id(task)] = (tid, 0, None, 0, None, 0, False)
+        tid = _adopted.pop(id(task), None) or _next_id()
+        rec = records[id(task)] = (tid, None, None, 0, None, 0, False)
     return rec
 
 
@@ -108,15 +113,30 @@ def new_loop_id():
 
 
 def peek_next_id():
-    """A bound: every record made from now on has a tid >= this."""
-    tid = _next_id()
-    return tid
+    """A bound: every record made from now on has a numerically greater tid than this."""
+    return int(_next_id())
+
+
+def lookup(task):
+    """The record of ``task`` or None (records are not validated against address reuse)."""
+    return records.get(id(task))
+
+
+def task_id(task):
+    """The protocol id of ``task`` (registering it if the agent never saw it)."""
+    return adopt(task)[0]
+
+
+def find_task(tid):
+    """The live task (pending or done, still referenced) whose protocol id is ``tid``, or None."""
+    from . import snapshot
+    return snapshot.find(str(tid))
 
 
 def sweep(live_ids, below):
     """Drops records whose task is not in ``live_ids`` (a set of id(task)) and whose tid < below."""
     for k, r in list(records.items()):
-        if r[0] < below and k not in live_ids and records.get(k) is r:
+        if int(r[0]) < below and k not in live_ids and records.get(k) is r:
             records.pop(k, None)
     for k in list(_adopted):
         if k not in live_ids:

@@ -30,6 +30,7 @@ class Session:
         self.id = sid
         self.channel = channel
         self.closing = False
+        self.joining = set()  # ids of loops asked to add this session's reader (not done yet)
 
     def send_event(self, event, body):
         """Queues an event for this session only."""
@@ -135,7 +136,7 @@ class Server:
 
     def _agent_serves(self, session, now):
         for st in loops.all_states():
-            if session.conn.fd in st.fds and st.responsive(now, SERVE_GRACE):
+            if (session.conn.fd in st.fds or st.id in session.joining) and st.responsive(now, SERVE_GRACE):
                 return False
         return True
 
@@ -189,9 +190,10 @@ class Server:
             for st in loops.all_states():
                 if st.running:
                     try:
+                        session.joining.add(st.id)
                         st.ref().call_soon_threadsafe(_add_reader, st, st.ref(), session)
                     except Exception:
-                        pass
+                        session.joining.discard(st.id)
             self.first_session.set()
             # Requests pipelined right behind the hello.
             for m in msgs[1:]:
@@ -260,10 +262,13 @@ class Server:
             if s.conn.fd in state.fds:
                 _remove_reader(state, loop, s)
         state.fds.clear()
+        for s in self.sessions:
+            s.joining.discard(state.id)
         self.wake()
 
 
 def _add_reader(state, loop, session):
+    session.joining.discard(state.id)
     if session.closing or session.conn.fd in state.fds or not state.running:
         return
     try:
@@ -332,4 +337,5 @@ def listen(port=0, secret=None, port_file=None, wait=False, host='127.0.0.1'):
     srv = start(secret, host, port, port_file, wait=wait)
     if wait:
         srv.run_event.wait()
+        dispatch.run_before_run()
     return srv.port

@@ -45,25 +45,21 @@ def infos(task_list, graph=None, currents=None):
         rec = recs.get(id(t)) or registry.adopt(t)
         loop = t.get_loop()
         st = tasks.state_of(t, currents.get(id(loop)))
-        owner = str(rec[1]) if rec[1] else None
+        owner = rec[1]
         if st in ('pending', 'running'):
             chain = tasks.coroutine_chain(t)
             awaiting = tasks.awaiting_words(t, chain) if st == 'pending' else None
             where = tasks.location(chain)
-            by = sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in graph.awaiters(t) if a is not t})
+            by = sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in graph.awaiters(t) if a is not t}, key=int)
         else:
             awaiting = where = None
             by = []
         created = registry.sites(rec)
-        out.append({'id': str(rec[0]), 'name': t.get_name(), 'coroutine': tasks.coroutine_name(t),
-                    'state': st, 'owner': owner, 'awaitedBy': [str(b) for b in by], 'awaiting': awaiting,
+        out.append({'id': rec[0], 'name': t.get_name(), 'coroutine': tasks.coroutine_name(t),
+                    'state': st, 'owner': owner, 'awaitedBy': by, 'awaiting': awaiting,
                     'location': where, 'createdAt': created[0] if created else None,
-                    'loop': _loop_id(loop, lcache), 'eager': bool(rec[0] and _eager(rec))})
+                    'loop': _loop_id(loop, lcache), 'eager': bool(rec[6])})
     return out
-
-
-def _eager(rec):
-    return len(rec) > 6 and rec[6]
 
 
 def listing(include_done=False, loop_id=None, offset=0, limit=1000):
@@ -76,7 +72,7 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
     if loop_id is not None:
         all_list = [t for t in all_list if loops.state(t.get_loop()).id == loop_id]
     recs = registry.records
-    keyed = sorted(((recs.get(id(t)) or registry.adopt(t))[0], i) for i, t in enumerate(all_list))
+    keyed = sorted((int((recs.get(id(t)) or registry.adopt(t))[0]), i) for i, t in enumerate(all_list))
     page = [all_list[i] for _, i in keyed[offset:offset + limit]]
     graph = tasks.Graph([t for t in all_list if t._state == 'PENDING'])
     return infos(page, graph), len(all_list)
@@ -86,7 +82,7 @@ def find(tid):
     """The live task whose id is ``tid`` (a string), or None."""
     for t in tasks.all_tasks([s.ref() for s in loops.all_states()]):
         rec = registry.records.get(id(t))
-        if rec is not None and str(rec[0]) == tid:
+        if rec is not None and rec[0] == tid:
             return t
     return None
 
@@ -104,9 +100,9 @@ def detail(t):
         ups = [a for a in graph.awaiters(cur) if id(a) not in seen]
         if not ups:
             break
-        ups.sort(key=lambda a: (registry.records.get(id(a)) or registry.adopt(a))[0])
+        ups.sort(key=lambda a: int(registry.adopt(a)[0]))
         cur = ups[0]
         seen.add(id(cur))
-        astack.append({'task': str(registry.adopt(cur)[0]),
+        astack.append({'task': registry.adopt(cur)[0],
                        'frames': tasks.chain_frames(tasks.coroutine_chain(cur))})
     return info, frames, astack

@@ -46,11 +46,11 @@ def tick(server, now):
         t = ref()
         if t is None or t.done():
             _tracked.pop(tid, None)
-            finished.append({'id': str(tid), 'state': 'done' if t is None else snapshot.state(t)})
+            finished.append({'id': tid, 'state': 'done' if t is None else snapshot.state(t)})
     infos = snapshot.infos(created) if created else []
     for t, info in zip(created, infos):
         if info['state'] in ('pending', 'running') and len(_tracked) < TRACK_CAP:
-            _tracked[int(info['id'])] = weakref.ref(t)
+            _tracked[info['id']] = weakref.ref(t)
         elif info['state'] not in ('pending', 'running'):
             finished.append({'id': info['id'], 'state': info['state']})
     if infos or finished or dropped:

@@ -75,7 +75,7 @@ def blocked_body(st, loop, seconds, recovered):
     try:
         cur = asyncio.current_task(loop) if loop is not None else None
         if cur is not None:
-            task = str(registry.adopt(cur)[0])
+            task = registry.adopt(cur)[0]
         if not recovered:
             st.blocked_task = task
             stack = tasks.stack_frames(sys._current_frames().get(st.thread))

@@ -1,0 +1,235 @@
+"""The inspector protocol against a real agent in a subprocess: handshake and security, errors,
+malformed input, every core request, --wait, and answering while the loop spins or is blocked."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+from taskscope_agent import protocol
+from taskscope_agent.client import Client, ProtocolError
+
+from .agent_harness import Program, env_with_agent
+
+IDLE = '''
+    import asyncio, sys
+    async def sleeper():
+        await asyncio.sleep(60)
+    async def main():
+        t = asyncio.create_task(sleeper(), name='sleeper')
+        print('READY', flush=True)
+        try:
+            await t
+        except asyncio.CancelledError:
+            print('CANCELLED', flush=True)
+    asyncio.run(main())
+'''
+
+
+class SessionTest(unittest.TestCase):
+    def program(self, source=IDLE, **kw):
+        p = Program(source, **kw)
+        self.addCleanup(p.close)
+        return p
+
+    def test_handshake_and_security(self):
+        p = self.program()
+        p.wait_line('READY')
+        c = p.connect()
+        w = c.welcome
+        self.assertIsNone(protocol.validate_welcome(w))
+        self.assertEqual((w['protocol'], w['pid'], w['waiting']), (protocol.PROTOCOL_VERSION, p.proc.pid, False))
+        with self.assertRaisesRegex(ProtocolError, "'reason': 'secret'"):
+            p.connect(secret='wrong')
+        with self.assertRaisesRegex(ProtocolError, "'reason': 'version'.*protocol 2.0 is not supported"):
+            p.connect(version='2.0')
+        self.assertEqual(p.connect(version='1.99').welcome['type'], 'welcome')
+        # A request before the hello is refused too, and nothing is answered before the handshake.
+        s = socket.create_connection(('127.0.0.1', p.port), timeout=10)
+        s.sendall(b'{"type": "request", "id": 1, "method": "agent.info"}\n')
+        msg = json.loads(s.makefile().readline())
+        self.assertEqual((msg['type'], msg['reason']), ('refused', 'handshake'))
+        s.close()
+        self.assertEqual(c.call('agent.ping')['servedBy'], 'loop')
+
+    def test_errors_and_malformed_input(self):
+        p = self.program()
+        p.wait_line('READY')
+        c = p.connect()
+        r = c.request('no.such.method')
+        self.assertEqual((r['ok'], r['error']['code']), (False, 'unknown-method'))
+        r = c.request('tasks.get', {'idx': 1})
+        self.assertEqual(r['error']['code'], 'invalid-params')
+        r = c.request('tasks.get', {'id': '999999'})
+        self.assertEqual(r['error']['code'], 'not-found')
+        c.send({'type': 'request', 'method': 'agent.ping'})  # no id: reported, skipped
+        self.assertEqual(c.read(10)['error']['code'], 'invalid-message')
+        self.assertTrue(c.call('agent.ping'))
+        c.sock.sendall(b'{this is not json\n')
+        self.assertIsNone(c.read(10))  # the agent closed this connection ...
+        c2 = p.connect()  # ... and the debuggee is fine
+        self.assertEqual([t['name'] for t in c2.all_tasks()], ['Task-1', 'sleeper'])
+
+    def test_every_core_request(self):
+        p = self.program()
+        p.wait_line('READY')
+        c = p.connect()
+        for method, params in [('agent.ping', None), ('agent.info', None), ('tasks.list', {}),
+                               ('tasks.list', {'includeDone': True, 'offset': 1, 'limit': 1}),
+                               ('events.configure', {'blockedThresholdMs': 300}), ('run', None)]:
+            r = c.request(method, params)
+            self.assertTrue(r['ok'], r)
+            self.assertIsNone(protocol.validate_response(r, method), (method, r))
+        info = c.call('agent.info')
+        self.assertEqual((info['state'], info['argv'], info['options']['blockedThresholdMs']),
+                         ('running', [p.path], 300))
+        self.assertEqual([(l['running'], l['blocked']) for l in info['loops']], [(True, False)])
+        page = c.call('tasks.list', {'offset': 1, 'limit': 1})
+        self.assertEqual((page['total'], page['offset'], [t['name'] for t in page['tasks']]), (2, 1, ['sleeper']))
+        self.assertFalse(c.call('run')['started'])
+        sleeper = page['tasks'][0]
+        got = c.request('tasks.get', {'id': sleeper['id']})
+        self.assertIsNone(protocol.validate_response(got, 'tasks.get'))
+        got = got['result']
+        self.assertEqual([f['function'] for f in got['frames']], ['sleep', 'sleeper'])
+        self.assertEqual(got['frames'][1]['line'], 4)
+        self.assertEqual([a['task'] for a in got['asyncStack']], [sleeper['owner']])
+        self.assertEqual(got['asyncStack'][0]['frames'][0]['function'], 'main')
+        self.assertEqual(c.call('tasks.cancel', {'id': sleeper['id']}), {'cancelled': True})
+        p.wait_line('CANCELLED')
+        ev = c.wait_event(lambda e: e['event'] == 'target.exited')
+        self.assertEqual(ev['body'], {'exitCode': 0, 'error': None})
+        self.assertEqual(p.finish()[0], 0)
+
+    def test_wait_holds_the_target_until_run(self):
+        p = self.program('''
+            import sys
+            print('STARTED', sys.argv[1:], flush=True)
+            sys.exit(3)
+        ''', wait=True, args=['a', 'b'])
+        c = p.connect()
+        self.assertTrue(c.welcome['waiting'])
+        self.assertEqual(c.call('agent.info')['state'], 'waiting')
+        self.assertEqual(c.call('agent.ping')['servedBy'], 'agent')
+        self.assertNotIn(b'STARTED', p.out)
+        self.assertEqual(c.call('run'), {'started': True})
+        self.assertEqual(c.wait_event(lambda e: e['event'] == 'target.started')['body']['argv'], [p.path, 'a', 'b'])
+        p.wait_line("STARTED ['a', 'b']")
+        self.assertEqual(c.wait_event(lambda e: e['event'] == 'target.exited')['body']['exitCode'], 3)
+        self.assertEqual(p.finish()[0], 3)
+
+    def test_secret_file_and_port_file(self):
+        d = Program('print(1)', listen=False)
+        self.addCleanup(d.close)
+        d.finish()
+        secret_file = os.path.join(d.dir, 'secret')
+        with open(secret_file, 'w') as f:
+            f.write('s3cret\n')
+        port_file = os.path.join(d.dir, 'pf')
+        cmd = [sys.executable, '-m', 'taskscope_agent', '--secret-file', secret_file, '--port-file', port_file,
+               '--wait', '-c', 'print("ran")']
+        os.chmod(secret_file, 0o644)
+        r = subprocess.run(cmd, env=env_with_agent(), capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b'chmod 600', r.stderr)
+        os.chmod(secret_file, 0o600)
+        proc = subprocess.Popen(cmd, env=env_with_agent(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.kill)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(port_file) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual([f for f in os.listdir(d.dir) if f.endswith('.tmp')], [])
+        with open(port_file) as f:
+            c = Client('127.0.0.1', int(f.read()), 's3cret')
+        self.addCleanup(c.close)
+        c.call('run')
+        out, _ = proc.communicate(timeout=20)
+        self.assertEqual((proc.returncode, out), (0, b'ran\n'))
+
+    def test_non_loopback_host_is_refused(self):
+        r = subprocess.run([sys.executable, '-m', 'taskscope_agent', '--host', '0.0.0.0', '-c', 'pass'],
+                           env=env_with_agent({'TASKSCOPE_SECRET': 'x'}), capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b'loopback only', r.stderr)
+
+    def test_listen_api_in_a_program_started_otherwise(self):
+        p = Program('''
+            import asyncio, sys, taskscope_agent
+            port = taskscope_agent.listen(0, secret=sys.argv[1])
+            async def main():
+                print('PORT', port, flush=True)
+                await asyncio.sleep(60)
+            asyncio.run(main())
+        ''', listen=False, args=['xyz'])
+        self.addCleanup(p.close)
+        p.proc.kill()
+        p.proc.wait()
+        proc = subprocess.Popen([sys.executable, p.path, 'xyz'], env=env_with_agent(), stdout=subprocess.PIPE)
+        self.addCleanup(proc.kill)
+        line = proc.stdout.readline().decode()
+        c = Client('127.0.0.1', int(line.split()[1]), 'xyz')
+        self.addCleanup(c.close)
+        self.assertEqual([(t['coroutine'], t['state']) for t in c.all_tasks()], [('main', 'pending')])
+        self.assertEqual(c.call('agent.ping')['servedBy'], 'loop')
+
+
+class ServingTest(unittest.TestCase):
+    """Replies come from the loop between callbacks while it turns, and from the agent thread when
+    it is blocked; both within a bound."""
+    BOUND = 2.0
+
+    def timed(self, c, method, params=None):
+        t = time.monotonic()
+        r = c.call(method, params, timeout=10)
+        return r, time.monotonic() - t
+
+    def test_spinning_loop(self):
+        p = Program('''
+            import asyncio
+            async def spin():
+                print('READY', flush=True)
+                while True:
+                    await asyncio.sleep(0)
+            asyncio.run(spin())
+        ''')
+        self.addCleanup(p.close)
+        p.wait_line('READY')
+        c = p.connect()
+        for _ in range(5):
+            r, dt = self.timed(c, 'agent.ping')
+            self.assertEqual(r['servedBy'], 'loop')
+            self.assertLess(dt, self.BOUND)
+        r, dt = self.timed(c, 'tasks.list')
+        self.assertEqual((r['servedBy'], r['consistent'], [t['state'] for t in r['tasks']]), ('loop', True, ['pending']))  # between callbacks nothing runs
+        self.assertLess(dt, self.BOUND)
+
+    def test_blocked_loop(self):
+        p = Program('''
+            import asyncio, time
+            async def other():
+                await asyncio.sleep(60)
+            async def block():
+                t = asyncio.create_task(other(), name='other')
+                await asyncio.sleep(0)
+                print('READY', flush=True)
+                time.sleep(60)
+            asyncio.run(block())
+        ''')
+        self.addCleanup(p.close)
+        p.wait_line('READY')
+        c = p.connect()
+        for _ in range(5):
+            r, dt = self.timed(c, 'agent.ping')
+            self.assertEqual(r['servedBy'], 'agent')
+            self.assertLess(dt, self.BOUND)
+        r, dt = self.timed(c, 'tasks.list')
+        self.assertLess(dt, self.BOUND)
+        self.assertEqual(r['servedBy'], 'agent')
+        self.assertEqual([(t['name'], t['state']) for t in r['tasks']], [('Task-1', 'running'), ('other', 'pending')])
+        self.assertEqual(r['tasks'][1]['awaiting'], 'sleep 60.0s')
+
+
+if __name__ == '__main__':
+    unittest.main()
