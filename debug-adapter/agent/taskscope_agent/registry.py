@@ -13,21 +13,25 @@ API for the agent's other modules (the debugger's too): `lookup(task)` -> record
 indices `ID` (str), `OWNER` (owner's id or None), `EAGER`.
 """
 import asyncio
+import collections
 import itertools
 import os
 import sys
+import weakref
 
 _getframe = sys._getframe
 _next_id = map(str, itertools.count(1)).__next__
 _loop_ids = itertools.count(1)
 
-# id(task) -> (tid, owner tid or None, code, lasti, code2, lasti2, eager); tids are decimal strings
+# id(task) -> (tid, owner tid or None, code, lasti, code2, lasti2, eager, eager coroutine name);
+# tids are decimal strings
 ID, OWNER, EAGER = 0, 1, 6
 records = {}
 # id(task) -> tid for tasks that became an owner before their own create_task call returned (an
 # eager task creating children during its first step); the wrapper takes the id over from here.
 _adopted = {}
-_created_hook = [None]  # callable(task) when task-created events are wanted, else None
+_created_hook = [None]
+_eager_done = collections.deque(maxlen=1000)  # weak refs to eager tasks done at creation  # callable(task) when task-created events are wanted, else None
 
 _INTERNAL_DIRS = (os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
                   os.path.dirname(os.path.abspath(__file__)) + os.sep)
@@ -54,6 +58,7 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
     adopted = _adopted
     next_id = _next_id
     hook = _created_hook
+    eager_done = _eager_done
 
     def create_task(self, coro, **kwargs):
         task = orig(self, coro, **kwargs)
@@ -75,13 +80,18 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
                 f = f.f_back if n < 8 else None
             # An eager task (3.12+: a task factory or eager_start) ran its first step already.
             eager = (self._task_factory is not None or kwargs) and (task.done() or task._fut_waiter is not None)
+            # The coroutine's name is kept for eager tasks only: a task done at creation drops it.
+            name = getattr(coro, '__qualname__', None) if eager else None
             if f is None:
-                rec = (adopted.pop(id(task), None) or next_id(), otid, None, 0, None, 0, eager)
+                rec = (adopted.pop(id(task), None) or next_id(), otid, None, 0, None, 0, eager, name)
             else:
                 g = f.f_back
                 rec = (adopted.pop(id(task), None) or next_id(), otid, f.f_code, f.f_lasti,
-                       g.f_code if g is not None else None, g.f_lasti if g is not None else 0, eager)
+                       g.f_code if g is not None else None, g.f_lasti if g is not None else 0, eager, name)
             recs[id(task)] = rec
+            if eager and task.done():
+                # asyncio never registers an eager task that finished in its constructor.
+                eager_done.append(weakref.ref(task))
             if hook[0] is not None:
                 hook[0](task)
         except Exception:
@@ -104,7 +114,7 @@ def adopt(task):
     rec = records.get(id(task))
     if rec is None:
         tid = _adopted.pop(id(task), None) or _next_id()
-        rec = records[id(task)] = (tid, None, None, 0, None, 0, False)
+        rec = records[id(task)] = (tid, None, None, 0, None, 0, False, None)
     return rec
 
 
@@ -168,3 +178,20 @@ def sites(rec):
     if rec[4] is not None and not is_internal(rec[4].co_filename):
         out.append(frame_of(rec[4], rec[5]))
     return out
+
+
+_frames = {}
+
+
+def created_at(rec):
+    """The first creation frame of a record (cached per site: many tasks share one), or None."""
+    code = rec[2]
+    if code is None:
+        return None
+    key = (id(code), rec[3])
+    got = _frames.get(key)
+    if got is None:
+        got = frame_of(code, rec[3])
+        if len(_frames) < 20000:
+            _frames[key] = got
+    return dict(got)

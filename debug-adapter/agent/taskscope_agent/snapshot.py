@@ -6,17 +6,24 @@ import asyncio
 from . import loops, registry, tasks
 
 
-def _currents(task_list):
-    """loop -> the task currently running on it (asyncio.current_task works across threads)."""
-    out = {}
-    for t in task_list:
-        loop = t.get_loop()
-        if id(loop) not in out:
-            try:
+class _Currents(dict):
+    """id(loop) -> the task currently running on it (asyncio.current_task works across threads)."""
+
+    def __missing__(self, key):
+        return None
+
+    @classmethod
+    def now(cls, task_list=()):
+        out = cls()
+        for st in loops.all_states():
+            loop = st.ref()
+            if loop is not None:
                 out[id(loop)] = asyncio.current_task(loop)
-            except Exception:
-                out[id(loop)] = None
-    return out
+        for t in task_list[:1]:
+            loop = t.get_loop()
+            if id(loop) not in out:
+                out[id(loop)] = asyncio.current_task(loop)
+        return out
 
 
 def state(t):
@@ -27,38 +34,38 @@ def state(t):
     return tasks.state_of(t, cur)
 
 
-def _loop_id(loop, cache):
-    lid = cache.get(id(loop))
-    if lid is None:
-        lid = cache[id(loop)] = loops.state(loop).id
-    return lid
-
-
 def infos(task_list, graph=None, currents=None):
     """TaskInfo for each task of ``task_list`` (same order)."""
     graph = graph or tasks.Graph(task_list)
-    currents = currents if currents is not None else _currents(task_list)
+    currents = currents if currents is not None else _Currents.now(task_list)
     lcache = {}
     out = []
     recs = registry.records
+    created_at = registry.created_at
+    summary = tasks.summary
+    state_of = tasks.state_of
     for t in task_list:
         rec = recs.get(id(t)) or registry.adopt(t)
         loop = t.get_loop()
-        st = tasks.state_of(t, currents.get(id(loop)))
-        owner = rec[1]
-        if st in ('pending', 'running'):
-            chain = tasks.coroutine_chain(t)
-            awaiting = tasks.awaiting_words(t, chain) if st == 'pending' else None
-            where = tasks.location(chain)
-            by = sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in graph.awaiters(t) if a is not t}, key=int)
+        st = state_of(t, currents[id(loop)])
+        if st == 'pending' or st == 'running':
+            where, awaiting = summary(t)
+            if st == 'running':
+                awaiting = None
+            by = graph.awaiters(t)
+            if by:
+                by = sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in by if a is not t}, key=int)
         else:
             awaiting = where = None
             by = []
-        created = registry.sites(rec)
-        out.append({'id': rec[0], 'name': t.get_name(), 'coroutine': tasks.coroutine_name(t),
-                    'state': st, 'owner': owner, 'awaitedBy': by, 'awaiting': awaiting,
-                    'location': where, 'createdAt': created[0] if created else None,
-                    'loop': _loop_id(loop, lcache), 'eager': bool(rec[6])})
+        coro = t._coro
+        lid = lcache.get(id(loop))
+        if lid is None:
+            lid = lcache[id(loop)] = loops.state(loop).id
+        out.append({'id': rec[0], 'name': t.get_name(),
+                    'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
+                    'state': st, 'owner': rec[1], 'awaitedBy': by, 'awaiting': awaiting,
+                    'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': rec[6]})
     return out
 
 

@@ -7,8 +7,7 @@ it does not send anything.
 """
 import asyncio
 import functools
-import sys
-import time
+import types
 
 from . import registry
 
@@ -36,6 +35,10 @@ def all_tasks(loops=()):
         else:
             items = []
         for t in items:
+            out[id(t)] = t
+    for r in list(registry._eager_done):
+        t = r()
+        if t is not None:
             out[id(t)] = t
     if not sets or not hasattr(_tasks_mod, '_all_tasks'):
         # 3.14+ keeps tasks in C structures; all_tasks() then lists pending ones only.
@@ -129,7 +132,7 @@ def coroutine_chain(t):
     """The task's coroutine await chain, outermost first: coroutine/generator objects, then the
     awaited leaf (a Future or other awaitable) if any."""
     chain = []
-    c = t.get_coro() if hasattr(t, 'get_coro') else getattr(t, '_coro', None)
+    c = t._coro  # never get_coro(): it crashes 3.12.1 on an eager task done at creation
     while c is not None and len(chain) < 100:
         chain.append(c)
         nxt = getattr(c, 'cr_await', None)
@@ -179,41 +182,74 @@ _SOCKET_WRITE = ('StreamWriter.drain', 'FlowControlMixin._drain_helper', 'BaseSe
 
 def awaiting_words(t, chain):
     """What a pending task waits on, in words; None when it waits on nothing (ready or running)."""
+    op = None
+    for c in chain:
+        f = _frame_obj(c)
+        if f is None:
+            continue
+        if not registry.is_internal(f.f_code.co_filename):
+            op = None
+        elif op is None:
+            op = c
+    return awaiting_of(t, op)
+
+
+_kinds = {}
+
+
+def _kind(q):
+    """How to word an asyncio-internal coroutine by its qualname (cached)."""
+    k = _kinds.get(q)
+    if k is None:
+        if q == 'sleep':
+            k = 'sleep'
+        elif q in ('wait', '_wait'):
+            k = 'wait'
+        elif q.startswith(_SOCKET_READ):
+            k = '=socket read'
+        elif q.startswith(_SOCKET_WRITE):
+            k = '=socket write'
+        elif q.startswith(('as_completed', '_AsCompletedIterator')):
+            k = '=as_completed'
+        elif q.startswith('TaskGroup.'):
+            k = 'taskgroup'
+        elif q and not q.startswith('_'):
+            k = '=' + q
+        else:
+            k = ''
+        _kinds[q] = k
+    return k
+
+
+def awaiting_of(t, op):
+    """Words for a pending task ``t`` whose outermost asyncio-internal coroutine is ``op``."""
     if t._state != 'PENDING':
         return None
     w = t._fut_waiter
-    if isinstance(w, _TASK_TYPES):
-        return w.get_name()
-    children = getattr(w, '_children', None)
-    if w is not None and children is not None:
-        return 'gather(%d)' % len(children)
-    # The first asyncio-internal coroutine in the chain names the operation.
-    for c in chain:
-        f = _frame_obj(c)
-        if f is None or not registry.is_internal(f.f_code.co_filename):
-            continue
-        q = getattr(c, '__qualname__', '')
-        if q == 'sleep':
-            delay = f.f_locals.get('delay')
-            try:
-                return 'sleep %ss' % float(delay)
-            except (TypeError, ValueError):
-                return 'sleep'
-        if q in ('wait', '_wait'):
-            fs = f.f_locals.get('fs')
-            try:
-                return 'wait(%d)' % len(fs)
-            except TypeError:
-                return 'wait'
-        if q.startswith(_SOCKET_READ):
-            return 'socket read'
-        if q.startswith(_SOCKET_WRITE):
-            return 'socket write'
-        if q.startswith('TaskGroup.'):
-            tg = f.f_locals.get('self')
-            return 'TaskGroup(%d)' % len(getattr(tg, '_tasks', ()))
-        if q and not q.startswith('_'):
-            return q
+    if w is not None:
+        if isinstance(w, _TASK_TYPES):
+            return w.get_name()
+        children = getattr(w, '_children', None)
+        if children is not None:
+            return 'gather(%d)' % len(children)
+    if op is not None:
+        k = _kind(getattr(op, '__qualname__', ''))
+        if k.startswith('='):
+            return k[1:]
+        if k:
+            f = _frame_obj(op)
+            loc = f.f_locals if f is not None else {}
+            if k == 'sleep':
+                try:
+                    return 'sleep %ss' % float(loc.get('delay'))
+                except (TypeError, ValueError):
+                    return 'sleep'
+            if k == 'wait':
+                try:
+                    return 'wait(%d)' % len(loc.get('fs'))
+                except TypeError:
+                    return 'wait'
+            return 'TaskGroup(%d)' % len(getattr(loc.get('self'), '_tasks', ()))
     if w is None:
         return None
     if isinstance(w, _FUTURE_TYPES):
@@ -232,8 +268,48 @@ def location(chain):
     return None
 
 
+_Coro = types.CoroutineType
+_Gen = types.GeneratorType
+
+
+def summary(t):
+    """(location, awaiting) of a pending task in one walk of its chain: the list view's fast path."""
+    internal = registry._internal
+    c = t._coro
+    user = op = None
+    n = 0
+    while c is not None and n < 100:
+        n += 1
+        tc = type(c)
+        if tc is _Coro:
+            f, nxt = c.cr_frame, c.cr_await
+        elif tc is _Gen:
+            f, nxt = c.gi_frame, c.gi_yieldfrom
+        else:
+            f = _frame_obj(c)
+            nxt = getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None) or getattr(c, 'ag_await', None)
+        if f is not None:
+            fn = f.f_code.co_filename
+            i = internal.get(fn)
+            if i is None:
+                i = registry.is_internal(fn)
+            if not i:
+                user = (c, f)
+                op = None  # the operation is where the innermost user frame entered asyncio
+            elif op is None:
+                op = c
+        c = nxt
+    loc = None
+    if user is not None:
+        c, f = user
+        loc = {'path': f.f_code.co_filename, 'line': f.f_lineno or f.f_code.co_firstlineno,
+               'function': getattr(c, '__qualname__', f.f_code.co_name)}
+    return loc, awaiting_of(t, op)
+
+
 def coroutine_name(t):
-    c = t.get_coro() if hasattr(t, 'get_coro') else getattr(t, '_coro', None)
+    c = t._coro  # never get_coro(): it crashes 3.12.1 on an eager task done at creation
     if c is None:
-        return '?'
+        rec = registry.records.get(id(t))
+        return (rec[7] if rec is not None else None) or '?'
     return getattr(c, '__qualname__', None) or type(c).__name__
