@@ -35,13 +35,13 @@ async function main(argv: string[]): Promise<number> {
     pythonVersion: command.pythonVersion,
     log: (m) => process.stderr.write(`taskscope: ${m}\n`),
   });
-  const stderr = [...report.problems, ...report.internalErrors].map((p) => `${displayPath(p.path, cwd)}: ${p.message}\n`).join('');
+  const stderr = report.missing.map((p) => `taskscope: ${displayPath(p, cwd)}: no such file or directory\n`).join('') + [...report.problems, ...report.internalErrors].map((p) => `${displayPath(p.path, cwd)}: ${p.message}\n`).join('');
   if (stderr) process.stderr.write(stderr);
   const out = command.format === 'json' ? formatJson(report.findings, cwd)
     : command.format === 'sarif' ? formatSarif(report, cwd, version)
       : formatText(report, cwd, { colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, quiet: command.quiet });
   process.stdout.write(out);
-  if (report.internalErrors.length) return 2;
+  if (report.internalErrors.length || report.missing.length) return 2;
   return report.findings.length ? 1 : 0;
 }
 

@@ -14,6 +14,8 @@ export interface Finding {
 
 export interface CheckReport {
   files: number;
+  /** Paths given that do not exist: a usage error. */
+  missing: string[];
   /** Files that could not be analysed (reported, skipped). */
   problems: FileProblem[];
   /** Engine failures on a file: internal errors, reported and counted for exit status 2. */
@@ -68,7 +70,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     }
   }
   findings.sort(compareFindings);
-  return { files: found.files.length, problems, internalErrors, findings, rules: engine.rules() };
+  return { files: found.files.length, missing: found.missing, problems, internalErrors, findings, rules: engine.rules() };
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -16,8 +16,10 @@ export interface FileProblem { path: string; message: string }
 export interface FoundFiles {
   /** Absolute paths, sorted. */
   files: string[];
-  /** Paths given that do not exist or cannot be listed. */
+  /** Directories that cannot be listed. */
   problems: FileProblem[];
+  /** Paths given that do not exist (a usage error for the CLI). */
+  missing: string[];
 }
 
 /** True when `dir` is a virtual environment's root (PEP 405 marker file). */
@@ -57,20 +59,21 @@ function safeIsFile(p: string): boolean {
 export function findPythonFiles(paths: string[], cwd = process.cwd()): FoundFiles {
   const files: string[] = [];
   const problems: FileProblem[] = [];
+  const missing: string[] = [];
   for (const given of paths) {
     const abs = path.resolve(cwd, given);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(abs);
     } catch {
-      problems.push({ path: abs, message: 'no such file or directory' });
+      missing.push(abs);
       continue;
     }
     if (stat.isDirectory()) walk(abs, files, problems);
     else files.push(abs);
   }
   const unique = [...new Set(files)].sort();
-  return { files: unique, problems };
+  return { files: unique, problems, missing };
 }
 
 export type ReadResult = { text: string } | { error: string };

@@ -2,20 +2,27 @@
  * workspace/didChangeWatchedFiles: keeps the engine's workspace index in step with the disk for
  * files not open in the editor (an open document's text wins until it is closed). Created and
  * changed files are re-read and re-checked, deleted ones (or deleted folders) dropped and cleared;
- * open documents are then re-checked, as their imports may resolve differently.
+ * open documents are then re-checked, as their imports may resolve differently. A changed
+ * project configuration (pyproject.toml, pytest.ini, setup.cfg, tox.ini) re-checks everything.
  */
 import path from 'node:path';
 import { FileChangeType, type DidChangeWatchedFilesParams } from 'vscode-languageserver/node';
 import { readPythonFile } from '../cli/files';
 import { checkAndPublish, clearDiagnostics, scheduleOpenDocuments } from './diagnostics';
-import { inWorkspace, pathToUri, uriToPath, type Session } from './session';
+import { CONFIG_FILES, inWorkspace, pathToUri, uriToPath, type Session } from './session';
+import { scanWorkspace } from './workspaceScan';
 
 export function onDidChangeWatchedFiles(session: Session, params: DidChangeWatchedFilesParams): void {
   const openPaths = new Set([...session.documents.keys()].map(uriToPath));
   const toCheck = new Set<string>();
+  let configChanged = false;
   for (const change of params.changes) {
     if (!change.uri.startsWith('file:')) continue;
     const file = uriToPath(change.uri);
+    if (CONFIG_FILES.has(path.basename(file))) {
+      configChanged = true;
+      continue;
+    }
     if (change.type === FileChangeType.Deleted) {
       // A deleted folder arrives as one event for the folder.
       const prefix = file + path.sep;
@@ -42,6 +49,13 @@ export function onDidChangeWatchedFiles(session: Session, params: DidChangeWatch
     } catch (e) {
       session.log(`internal error loading ${file}: ${(e as Error).message}`);
     }
+  }
+  if (configChanged) {
+    // configure() with nothing new keeps the settings and drops the engine's cached project config.
+    session.engine.configure({});
+    for (const uri of session.documents.keys()) checkAndPublish(session, uri);
+    session.idle = session.idle.then(() => scanWorkspace(session, { load: false }).then(() => undefined));
+    return;
   }
   for (const file of toCheck) checkAndPublish(session, pathToUri(file));
   scheduleOpenDocuments(session);

@@ -16,6 +16,10 @@ export function onDidOpen(session: Session, params: DidOpenTextDocumentParams): 
     session.log(`internal error loading ${uri}: ${(e as Error).message}`);
     return;
   }
-  checkAndPublish(session, uri);
+  // Before the settings are in, the check waits for them (once; later opens run at once).
+  // A pending debounced check (the user typed meanwhile) will publish instead.
+  void session.ready.then(() => {
+    if (session.documents.has(uri) && !session.timers.has(uri)) checkAndPublish(session, uri);
+  });
   scheduleOpenDocuments(session, uri);
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, type Connection, type InitializeParams } from 'vscode-languageserver/node';
 import { createEngine } from '../engine';
 import { applySettings, loadSettings, parseSettings } from './settings';
-import { uriToPath, type Session } from './session';
+import { CONFIG_FILES, uriToPath, type Session } from './session';
 import { scanWorkspace } from './workspaceScan';
 
 export interface InitializationOptions {
@@ -18,6 +18,8 @@ export interface InitializationOptions {
   /** Skip the whole-workspace analysis on start. */
   scanWorkspace?: boolean;
 }
+
+let markReady: () => void = () => undefined;
 
 export async function createSession(connection: Connection, params: InitializeParams): Promise<Session> {
   const log = (message: string): void => connection.console.log(`[taskscope] ${message}`);
@@ -44,6 +46,7 @@ export async function createSession(connection: Connection, params: InitializePa
     results: new Map(),
     timers: new Map(),
     debounceMs: typeof options.debounceMs === 'number' && options.debounceMs >= 0 ? options.debounceMs : 200,
+    ready: new Promise<void>((resolve) => { markReady = resolve; }),
     idle: Promise.resolve(),
     log,
   };
@@ -54,13 +57,17 @@ export async function onInitialized(session: Session, options: InitializationOpt
   const { connection } = session;
   if (session.client.watchedFilesDynamic) {
     await connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: '**/*.py' }],
+      watchers: [{ globPattern: '**/*.py' }, { globPattern: `**/{${[...CONFIG_FILES].join(',')}}` }],
     }).catch((e: Error) => session.log(`cannot watch files: ${e.message}`));
   }
-  if (session.client.configuration) {
-    await connection.client.register(DidChangeConfigurationNotification.type, { section: 'taskscope' })
-      .catch(() => undefined);
-    applySettings(session, await loadSettings(session, options.settings));
+  try {
+    if (session.client.configuration) {
+      await connection.client.register(DidChangeConfigurationNotification.type, { section: 'taskscope' })
+        .catch(() => undefined);
+      applySettings(session, await loadSettings(session, options.settings));
+    }
+  } finally {
+    markReady();
   }
   if (options.scanWorkspace !== false && session.roots.length) {
     session.idle = session.idle.then(() => scanWorkspace(session, { load: true }).then(() => undefined));

@@ -10,6 +10,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isExcluded } from '../cli/files';
 import type { Engine, RuleMeta, RuleSetting, Violation } from '../engine';
 
+/** Project files that change the analysis (requires-python, pytest-asyncio mode). */
+export const CONFIG_FILES = new Set(['pyproject.toml', 'pytest.ini', 'setup.cfg', 'tox.ini']);
+
 export interface Settings {
   rules: Record<string, RuleSetting>;
   pythonVersion?: string;
@@ -38,6 +41,11 @@ export interface Session {
   /** Pending debounced checks by URI. */
   timers: Map<string, NodeJS.Timeout>;
   debounceMs: number;
+  /**
+   * Settles once the client's settings are applied; diagnostics for opened documents wait for it
+   * so a disabled rule never flashes up at start.
+   */
+  ready: Promise<void>;
   /** Settles when the running workspace analysis (if any) is over; later ones chain onto it. */
   idle: Promise<void>;
   log(message: string): void;
