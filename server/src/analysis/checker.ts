@@ -97,6 +97,8 @@ export function runRules(input: CheckInput): Violation[] {
           log(`rule ${rule.name} failed on ${input.file}: ${(e as Error)?.stack ?? e}`);
         }
       }
+      // Inside a syntax error the tree is a guess: report nothing there.
+      if (n.type === 'ERROR') continue;
       for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
     }
   }

@@ -114,7 +114,7 @@ export class EditBuilder {
       const imports = this.topInsertions.filter((s) => s.startsWith('import ') || s.startsWith('from '));
       const others = this.topInsertions.filter((s) => !imports.includes(s));
       let block = imports.map((s) => s + eol).join('');
-      if (others.length) block += (offset > 0 ? eol : '') + others.map((s) => s + eol).join('') + eol;
+      if (others.length) block += (offset > 0 ? eol : '') + others.map((s) => s + eol).join('') + (offset > 0 ? '' : eol);
       ops.push({ start: offset, end: offset, text: (atEnd ? eol : '') + block });
     }
     ops.sort((a, b) => a.start - b.start || a.end - b.end);

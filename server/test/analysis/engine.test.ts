@@ -1,0 +1,213 @@
+// Engine-level behaviour: incremental edits give the same results as a fresh parse, imports
+// resolve across modules (absolute, relative, __init__ re-exports, aliases), methods resolve
+// through self/super() and base chains, settings and `# noqa` apply, a throwing rule is isolated.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine, type Engine } from '../../src/engine';
+import { EngineImpl } from '../../src/analysis/engineImpl';
+import { LineIndex } from '../../src/analysis/positions';
+import { allRules } from '../../src/rules';
+import { defineRule } from '../../src/analysis/rule';
+
+function workspace(files: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'taskscope-ws-'));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+function lines(e: Engine, file: string, rule?: string): number[] {
+  return e.check(file).violations.filter((v) => !rule || v.rule === rule).map((v) => v.range.start.line + 1);
+}
+
+test('incremental edits match a fresh parse, and reuse the old tree', async () => {
+  const e = await createEngine({});
+  const file = '/virtual/inc.py';
+  const original = 'import asyncio\n\nasync def f():\n    pass\n\nasync def g():\n    await f()\n';
+  e.setFile(file, original);
+  assert.deepEqual(lines(e, file), []);
+  // Delete `await ` on line 7 → unawaited; then type a comment with emoji and CJK before it.
+  e.editFile(file, [{ range: { start: { line: 6, character: 4 }, end: { line: 6, character: 10 } }, text: '' }]);
+  assert.deepEqual(lines(e, file), [7]);
+  e.editFile(file, [{ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } }, text: '# 🐝 中文\n' }]);
+  e.editFile(file, [{ range: { start: { line: 7, character: 4 }, end: { line: 7, character: 4 } }, text: 'x = 1; ' }]);
+  const incremental = e.check(file).violations;
+  const text = 'import asyncio\n\nasync def f():\n    pass\n\n# 🐝 中文\nasync def g():\n    x = 1; f()\n';
+  const fresh = await createEngine({});
+  fresh.setFile('/virtual/fresh.py', text);
+  assert.deepEqual(incremental, fresh.check('/virtual/fresh.py').violations);
+  assert.equal(incremental[0].range.start.character, 11);
+  // A full-text change (no range) replaces everything.
+  e.editFile(file, [{ text: 'async def f(): ...\nasync def g():\n    await f()\n' }]);
+  assert.deepEqual(lines(e, file), []);
+});
+
+test('incremental reparse keeps the same syntax tree as a fresh parse after many edits', async () => {
+  const e = (await createEngine({})) as EngineImpl;
+  const file = '/virtual/many.py';
+  let text = 'def a():\n    return 1\n';
+  e.setFile(file, text);
+  const inserts = ['x = "🐝"\n', 'async def b():\n    await a()\n', '中 = 2\n', 'class C:\n    pass\n'];
+  for (const ins of inserts) {
+    const pos = new LineIndex(text).positionAt(text.length);
+    e.editFile(file, [{ range: { start: pos, end: pos }, text: ins }]);
+    text += ins;
+  }
+  const dump = (n: { type: string; start: number; end: number; children: any[] }): string => `${n.type}[${n.start},${n.end}](${n.children.map(dump).join(' ')})`;
+  const inc = e.parsedOf(file);
+  const other = (await createEngine({})) as EngineImpl;
+  other.setFile('/virtual/x.py', text);
+  assert.equal(dump(inc.root), dump(other.parsedOf('/virtual/x.py').root));
+});
+
+test('async defs resolve across modules: absolute, relative, __init__ re-export, aliases', async () => {
+  const root = workspace({
+    'apiary/__init__.py': 'from .hives import fetch_hive as fetch\n',
+    'apiary/hives.py': 'async def fetch_hive(i):\n    return i\n\ndef sync_fetch(i):\n    return i\n',
+    'apiary/jobs.py': [
+      'from . import hives',
+      'from .hives import fetch_hive, sync_fetch',
+      'from apiary import fetch',
+      'import apiary.hives as hv',
+      '',
+      'async def main():',
+      '    hives.fetch_hive(1)',
+      '    fetch_hive(2)',
+      '    fetch(3)',
+      '    hv.fetch_hive(4)',
+      '    sync_fetch(5)',
+      '',
+    ].join('\n'),
+  });
+  const e = await createEngine({ roots: [root] });
+  const jobs = path.join(root, 'apiary', 'jobs.py');
+  e.setFile(jobs, fs.readFileSync(jobs, 'utf8'));
+  assert.deepEqual(lines(e, jobs, 'unawaited-coroutine'), [7, 8, 9, 10]);
+  // The index follows changes: make fetch_hive sync in an open buffer.
+  const hives = path.join(root, 'apiary', 'hives.py');
+  e.setFile(hives, 'def fetch_hive(i):\n    return i\n');
+  assert.deepEqual(lines(e, jobs, 'unawaited-coroutine'), []);
+  e.removeFile(hives);
+  assert.deepEqual(lines(e, jobs, 'unawaited-coroutine'), [7, 8, 9, 10]);
+});
+
+test('methods resolve through self, cls, super() and base classes in other modules', async () => {
+  const root = workspace({
+    'base.py': 'import asyncio\n\nclass Station:\n    def __init__(self):\n        self._lock = asyncio.Lock()\n    async def sample(self):\n        return 1\n',
+    'child.py': [
+      'from base import Station',
+      '',
+      'class Roof(Station):',
+      '    async def sample(self):',
+      '        super().sample()',
+      '        return 2',
+      '    async def run(self):',
+      '        self.sample()',
+      '        with self._lock:',
+      '            pass',
+      '    @classmethod',
+      '    async def make(cls):',
+      '        cls().sample()',
+      '',
+    ].join('\n'),
+  });
+  const e = await createEngine({ roots: [root] });
+  const child = path.join(root, 'child.py');
+  e.setFile(child, fs.readFileSync(child, 'utf8'));
+  const got = e.check(child).violations.map((v) => `${v.range.start.line + 1}:${v.rule}`);
+  assert.deepEqual(got, ['5:unawaited-coroutine', '8:unawaited-coroutine', '9:sync-with-async-cm', '13:unawaited-coroutine']);
+});
+
+test('decorators: functools.wraps keeps async-ness, a runner makes it sync, unknown ones are silent', async () => {
+  const text = [
+    'import asyncio, functools',
+    'from somewhere import mystery',
+    '',
+    'def traced(fn):',
+    '    @functools.wraps(fn)',
+    '    def wrapper(*a, **k):',
+    '        return fn(*a, **k)',
+    '    return wrapper',
+    '',
+    'def run_sync(fn):',
+    '    @functools.wraps(fn)',
+    '    def wrapper(*a, **k):',
+    '        return asyncio.run(fn(*a, **k))',
+    '    return wrapper',
+    '',
+    '@traced',
+    'async def a(): ...',
+    '@run_sync',
+    'async def b(): ...',
+    '@mystery',
+    'async def c(): ...',
+    '',
+    'async def main():',
+    '    a()',
+    '    b()',
+    '    c()',
+    '',
+  ].join('\n');
+  const e = await createEngine({});
+  e.setFile('/virtual/deco.py', text);
+  assert.deepEqual(lines(e, '/virtual/deco.py'), [24]);
+});
+
+test('a virtual environment is indexed lazily, only for imports that resolve there', async () => {
+  const root = workspace({
+    '.venv/lib/python3.12/site-packages/hivekit/__init__.py': 'from .client import connect\n',
+    '.venv/lib/python3.12/site-packages/hivekit/client.py': 'async def connect(url):\n    return url\n',
+    'app.py': 'import hivekit\n\nasync def main():\n    hivekit.connect("x")\n',
+  });
+  const e = await createEngine({ roots: [root] });
+  const app = path.join(root, 'app.py');
+  e.setFile(app, fs.readFileSync(app, 'utf8'));
+  assert.deepEqual(lines(e, app), [4]);
+});
+
+test('settings disable rules and change severities; # noqa variants suppress', async () => {
+  const text = [
+    'import asyncio, time',
+    'async def f(): ...',
+    'async def g():',
+    '    f()',
+    '    f()  # noqa',
+    '    f()  # noqa: unawaited-coroutine',
+    '    f()  # noqa: blocking-call',
+    '    time.sleep(1)  # noqa: ASYNC251',
+    '    asyncio.create_task(f())  # noqa:RUF006',
+    '',
+  ].join('\n');
+  const e = await createEngine({ rules: { 'unawaited-coroutine': { severity: 'hint' } } });
+  e.setFile('/virtual/s.py', text);
+  const v = e.check('/virtual/s.py').violations;
+  assert.deepEqual(v.map((x) => `${x.range.start.line + 1}:${x.rule}:${x.severity}`), ['4:unawaited-coroutine:hint', '7:unawaited-coroutine:hint']);
+  e.configure({ rules: { 'unawaited-coroutine': { enabled: false } } });
+  assert.deepEqual(lines(e, '/virtual/s.py'), []);
+  assert.equal(e.rules().length, allRules.length);
+});
+
+test('a rule that throws is logged with its name; the other rules still report', async () => {
+  const logs: string[] = [];
+  const boom = defineRule({ name: 'boom', severity: 'error', summary: 'x', fix: 'none', overlaps: [], visit: { call() { throw new Error('kaput'); } } });
+  allRules.push(boom);
+  try {
+    const e = await createEngine({ log: (m) => logs.push(m) });
+    e.setFile('/virtual/t.py', 'async def f(): ...\nasync def g():\n    f()\n');
+    assert.deepEqual(lines(e, '/virtual/t.py'), [3]);
+    assert.ok(logs.some((l) => l.includes('rule boom failed') && l.includes('kaput')), logs.join('\n'));
+  } finally {
+    allRules.pop();
+  }
+});
+
+test('unparsable input never throws: binary-ish text and huge nesting still check', async () => {
+  const e = await createEngine({});
+  e.setFile('/virtual/junk.py', '\u0000\u0001 def (((( ' + '('.repeat(2000) + '\n\tasync def f(:\n');
+  assert.equal(e.check('/virtual/junk.py').problem, undefined);
+});
