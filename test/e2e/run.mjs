@@ -120,9 +120,12 @@ async function sampleSuite(browser, vsix) {
     if (!sample) throw new Error('no sample');
     const line = lineOf(sample, /# taskscope: unawaited-coroutine/);
     const before = fs.readFileSync(sample, 'utf8').split('\n')[line - 1];
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'unawaited-coroutine' }).first().click();
-    await page.keyboard.press('Enter'); // to the problem's range, focus in the editor
-    await u.waitForCursorLine(line);
+    // Select the marked line (the Problems list reorders while the workspace scan adds files, so
+    // clicking a row there races): code actions are asked for the diagnostics the selection meets.
+    await u.openFile(rel);
+    await u.goToLine(line);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+Home');
     await page.keyboard.press('Control+.');
     const fix = page.locator('.action-widget .monaco-list-row.action', { hasText: /await/i }).filter({ hasNotText: /disable|noqa|ignore|suppress/i }).first();
     await fix.waitFor();

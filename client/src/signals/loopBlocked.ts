@@ -8,22 +8,8 @@
 import * as vscode from 'vscode';
 import { CustomEvents, type LoopBlockedEventBody, type SourceLocation, type TaskInfo, type TaskTreeBody } from '../../../debug-adapter/src/protocol/dap';
 import { DEBUG_TYPE } from '../debug/configuration';
-import { baseName, formatDuration } from '../taskTree/model';
-
-/** The frame to point at: the innermost frame of the stack that is user code, else the innermost. */
-export function blockingFrame(stack: readonly SourceLocation[] | undefined): SourceLocation | undefined {
-  if (!stack?.length) return undefined;
-  // The adapter sends the stack innermost first; skip frames of the standard library and of
-  // installed packages so `time.sleep` inside `handler()` points at the handler's line.
-  const lib = /[\\/](lib[\\/]python\d[^\\/]*|site-packages|dist-packages|taskscope_agent)[\\/]/i;
-  return stack.find((f) => f && !lib.test(f.path) && !f.path.startsWith('<')) ?? stack[0];
-}
-
-export function blockedMessage(body: LoopBlockedEventBody): string {
-  const f = blockingFrame(body.stack);
-  const where = f ? ` in \`${f.function || '<module>'}()\` at \`${baseName(f.path)}:${f.line}\`` : '';
-  return `Event loop blocked for ${formatDuration(body.durationMs)}${where}`;
-}
+import { formatDuration } from '../taskTree/model';
+import { blockedMessage, blockingFrame } from './format';
 
 export class LoopBlockedSignals implements vscode.Disposable {
   private readonly status = vscode.window.createStatusBarItem('taskscope.loopLag', vscode.StatusBarAlignment.Left, 50);

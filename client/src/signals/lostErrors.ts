@@ -5,25 +5,12 @@
  * cleared when a taskscope session (re)starts. Static diagnostics belong to the language server.
  */
 import * as vscode from 'vscode';
-import { CustomEvents, type LostErrorEventBody, type LostErrorKind } from '../../../debug-adapter/src/protocol/dap';
+import { CustomEvents, type LostErrorEventBody } from '../../../debug-adapter/src/protocol/dap';
 import { DEBUG_TYPE } from '../debug/configuration';
 import { baseName } from '../taskTree/model';
+import { lostErrorText } from './format';
 
 export const RUNTIME_SOURCE = 'taskscope runtime';
-
-const TITLES: Record<LostErrorKind, string> = {
-  'never-awaited': 'Coroutine was never awaited',
-  'exception-never-retrieved': 'Task exception was never retrieved',
-  'destroyed-pending': 'Task was destroyed but it is pending',
-  'pending-at-shutdown': 'Task was still pending at shutdown',
-};
-
-export function lostErrorText(body: LostErrorEventBody): string {
-  const title = TITLES[body.kind] ?? body.kind;
-  const who = body.task ? `${body.task} (${body.coroutine})` : `${body.coroutine}()`;
-  const detail = body.message && body.message !== title ? `: ${body.message}` : '';
-  return `${title}: ${who}${detail}`;
-}
 
 export class LostErrorSignals implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('taskscope-runtime');
