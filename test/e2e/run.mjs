@@ -9,7 +9,7 @@
 //     diagnostics appear, F5 without a launch.json debugs the file.
 // Prints one line `e2e: N passed, N failed` and exits non-zero on any failure.
 // Flags: --shots DIR (README screenshots), --no-package (reuse dist/taskscope.vsix),
-// --only sample|clean, --keep (keep temp dirs). Whole run bounded by E2E_TIMEOUT_S (default 540).
+// --only sample|clean, --grep TEXT (only tests whose name has TEXT; for local work), --keep (keep temp dirs). Whole run bounded by E2E_TIMEOUT_S (default 540).
 /* global document */ // used inside page.waitForFunction (runs in the browser)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +23,7 @@ const flag = (name) => argv.includes(name);
 const opt = (name) => { const i = argv.indexOf(name); return i < 0 ? undefined : argv[i + 1]; };
 const shotsDir = opt('--shots') ? path.resolve(opt('--shots')) : undefined;
 const only = opt('--only');
+const grep = opt('--grep');
 const keep = flag('--keep') || !!process.env.KEEP_TMP;
 const failDir = path.join(root, 'test-results', 'e2e');
 const t0 = Date.now();
@@ -32,6 +33,7 @@ const cleanups = [];
 
 /** Runs one test with its own time bound; a failure is recorded (with a screenshot) and the run goes on. */
 async function check(name, page, fn, timeoutS = 90) {
+  if (grep && !name.includes(grep)) return; // local iteration only: the summary says it was filtered
   const t = Date.now();
   let timer;
   try {
@@ -130,7 +132,16 @@ async function sampleSuite(browser, vsix) {
     const fix = page.locator('.action-widget .monaco-list-row.action', { hasText: /await/i }).filter({ hasNotText: /disable|noqa|ignore|suppress/i }).first();
     await fix.waitFor();
     await shot(page, 'quickfix');
-    await fix.click();
+    // Keyboard, as a user would: move the focus to the fix (the menu may still be animating, so a
+    // click can find it "not stable"), then Enter.
+    const wanted = await fix.getAttribute('aria-label');
+    for (let i = 0; i < 10; i++) {
+      const focused = await page.locator('.action-widget .monaco-list-row.action.focused').first().getAttribute('aria-label').catch(() => null);
+      if (focused === wanted) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.locator('.action-widget .monaco-list-row.action.focused', { hasText: /await/i }).waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Enter');
     await page.locator('.action-widget').waitFor({ state: 'hidden' });
     await page.keyboard.press('Control+S');
     await waitForFile(page, sample, (t) => /\bawait\b/.test(t.split('\n')[line - 1]), 'the fixed line');
@@ -276,7 +287,7 @@ async function report() {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   for (const r of results) if (!r.ok) console.log(`  failed: ${r.name}`);
-  console.log(`e2e: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`e2e: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)${grep || only ? ' [filtered run]' : ''}`);
   return failed;
 }
 
