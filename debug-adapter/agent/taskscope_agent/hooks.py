@@ -9,6 +9,7 @@ not seen. It does not serve the protocol; it tells `server` when a loop starts a
 import asyncio
 import asyncio.base_events as _be
 import threading
+import time
 import warnings
 
 from . import lost, loops, registry
@@ -65,7 +66,7 @@ def _wrap_run_forever(orig):
                 state = loops.state(self)
                 state.thread = threading.get_ident()
                 state.running = True
-                state.ping_sent = 0.0
+                state.beat = time.monotonic()
                 _call_all(on_loop_start, state, self)
         except Exception:
             start = False
@@ -75,7 +76,6 @@ def _wrap_run_forever(orig):
             if start:
                 try:
                     state.running = False
-                    state.ping_sent = 0.0
                     _call_all(on_loop_stop, state, self)
                 except Exception:
                     pass

@@ -15,7 +15,7 @@ _lock = threading.Lock()
 
 
 class LoopState:
-    __slots__ = ('id', 'ref', 'thread', 'running', 'ping_sent', 'beat', 'blocked', 'blocked_task',
+    __slots__ = ('id', 'ref', 'thread', 'running', 'hb', 'gen', 'beat', 'blocked', 'blocked_task',
                  'fds', '__weakref__')
 
     def __init__(self, loop):
@@ -23,15 +23,16 @@ class LoopState:
         self.ref = weakref.ref(loop)
         self.thread = None        # ident of the thread running it
         self.running = False
-        self.ping_sent = 0.0      # monotonic time of the outstanding ping, 0 when none
-        self.beat = time.monotonic()
+        self.hb = None            # heartbeat TimerHandle (True while the first one is on its way)
+        self.gen = 0              # run counter: a heartbeat of a previous run stops itself
+        self.beat = time.monotonic()  # last heartbeat (or start of the run)
         self.blocked = 0.0        # monotonic time the current block was detected since, 0 when not
         self.blocked_task = None
         self.fds = set()          # session fds registered with add_reader on this loop
 
     def responsive(self, now, grace):
-        """True when the loop is running and answered its last ping (or it is younger than grace)."""
-        return self.running and (not self.ping_sent or now - self.ping_sent < grace)
+        """True when the loop runs and its heartbeat (every 50 ms) is at most ``grace`` late."""
+        return self.running and now - self.beat < 0.05 + grace
 
     def info(self):
         return {'id': self.id, 'thread': str(self.thread) if self.thread else None,

@@ -79,7 +79,9 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
                 n += 1
                 f = f.f_back if n < 8 else None
             # An eager task (3.12+: a task factory or eager_start) ran its first step already.
-            eager = (self._task_factory is not None or kwargs) and (task.done() or task._fut_waiter is not None)
+            eager = False
+            if self._task_factory is not None or kwargs:
+                eager = task.done() or task._fut_waiter is not None
             # The coroutine's name is kept for eager tasks only: a task done at creation drops it.
             name = getattr(coro, '__qualname__', None) if eager else None
             if f is None:

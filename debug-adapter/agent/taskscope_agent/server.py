@@ -258,6 +258,7 @@ class Server:
             _add_reader(state, loop, s)
 
     def _loop_stopped(self, state, loop):
+        watchdog.loop_stopped(state)
         for s in list(self.sessions):
             if s.conn.fd in state.fds:
                 _remove_reader(state, loop, s)

@@ -33,8 +33,18 @@ def frozen():
             sys.setswitchinterval(old)
 
 
+HEARTBEAT = 0.05
+
+
+_last_tick = [time.monotonic()]
+
+
 def tick(server, now):
     threshold = server.options['blockedThresholdMs'] / 1000.0
+    # When this thread itself could not run for the threshold, something held the GIL (C code):
+    # what it sees now is after the fact, so it leaves the report to the heartbeat (below).
+    starved = now - _last_tick[0] >= threshold
+    _last_tick[0] = now
     any_running = False
     for st in loops.all_states():
         if not st.running:
@@ -43,30 +53,54 @@ def tick(server, now):
         loop = st.ref()
         if loop is None:
             continue
-        if not st.ping_sent:
-            st.ping_sent = now
+        if not st.hb:
+            # Start the loop's heartbeat; it then re-arms itself with call_later on the loop.
+            st.hb = True
             try:
-                loop.call_soon_threadsafe(_beat, st, server)
+                loop.call_soon_threadsafe(_beat, st, server, st.gen)
             except Exception:
-                st.ping_sent = 0.0
-        elif not st.blocked and now - st.ping_sent >= threshold:
-            st.blocked = st.ping_sent
-            dispatch.emit('loop.blocked', blocked_body(st, loop, now - st.ping_sent, False))
+                st.hb = None
+        elif not st.blocked and not starved and now - st.beat >= HEARTBEAT + threshold:
+            st.blocked = st.beat + HEARTBEAT
+            dispatch.emit('loop.blocked', blocked_body(st, loop, now - st.blocked, False))
     _arm_faulthandler(server, threshold, any_running)
     taskevents.tick(server, now)
 
 
-def _beat(st, server):
-    """Runs on the loop thread: the loop turned."""
+def _beat(st, server, gen):
+    """Runs on the loop thread every HEARTBEAT while the loop turns."""
+    if gen != st.gen or not st.running:
+        return
     now = time.monotonic()
+    loop = st.ref()
+    late = now - st.beat - HEARTBEAT
     if st.blocked:
-        loop = st.ref()
         body = blocked_body(st, loop, now - st.blocked, True)
         st.blocked = 0.0
         dispatch.emit('loop.blocked', body)
+    elif st.hb is not True and late >= server.options['blockedThresholdMs'] / 1000.0:
+        # Blocked, but no Python thread could run meanwhile to say so (C code held the GIL): the
+        # stacks went to the faulthandler channel, if one is open; report the duration now.
+        st.blocked_task = None
+        body = blocked_body(st, loop, late, True)
+        body['source'] = 'faulthandler' if _fh.get('armed') else 'agent'
+        dispatch.emit('loop.blocked', body)
     st.beat = now
-    st.ping_sent = 0.0
+    try:
+        st.hb = loop.call_later(HEARTBEAT, _beat, st, server, gen)
+    except Exception:
+        st.hb = None
     server.flush()
+
+
+def loop_stopped(st):
+    """On the loop thread as run_forever returns: the heartbeat of this run ends."""
+    hb = st.hb
+    st.hb = None
+    st.gen += 1
+    st.blocked = 0.0
+    if hb is not None and hb is not True:
+        hb.cancel()
 
 
 def blocked_body(st, loop, seconds, recovered):

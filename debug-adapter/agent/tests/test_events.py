@@ -1,0 +1,226 @@
+"""Events the agent pushes, from real programs: loop blocked (time.sleep, and a C call holding the
+GIL through the faulthandler channel), coroutine never awaited, task exception never retrieved,
+task destroyed while pending, tasks pending at shutdown, tasks created/finished, target exit."""
+import os
+import time
+import unittest
+
+from taskscope_agent import protocol
+
+from .agent_harness import Program
+
+
+def is_event(name, **match):
+    return lambda e: e['event'] == name and all(e['body'].get(k) == v for k, v in match.items())
+
+
+class EventTest(unittest.TestCase):
+    maxDiff = None
+
+    def program(self, source, **kw):
+        p = Program(source, **kw)
+        self.addCleanup(p.close)
+        return p
+
+    def event(self, c, name, timeout=15, **match):
+        e = c.wait_event(is_event(name, **match), timeout)
+        self.assertIsNotNone(e, 'no %s %r event; got %r' % (name, match, c.events))
+        self.assertIsNone(protocol.validate_event(e), e)
+        return e['body']
+
+    def test_loop_blocked_by_time_sleep(self):
+        p = self.program('''
+            import asyncio, os, sys, time
+            def wait_for_flag(path):
+                while not os.path.exists(path):
+                    time.sleep(0.01)
+            async def blocker():
+                print('READY', flush=True)
+                wait_for_flag(sys.argv[1])
+                print('UNBLOCKED', flush=True)
+            asyncio.run(blocker())
+        ''', opts=['--blocked-threshold-ms', '200'], args=['flag'])
+        p.wait_line('READY')
+        c = p.connect()
+        blocked = self.event(c, 'loop.blocked', recovered=False)
+        self.assertNotIn(b'UNBLOCKED', p.out)  # reported while still blocked
+        self.assertGreaterEqual(blocked['durationMs'], 200)
+        self.assertEqual([f['function'] for f in blocked['stack'][:3]], ['wait_for_flag', 'blocker', 'Handle._run' if
+                                                                        blocked['stack'][2]['function'].startswith('Handle') else blocked['stack'][2]['function']])
+        self.assertEqual(blocked['stack'][0]['line'], 5)
+        tasks = c.call('tasks.list')
+        self.assertEqual((tasks['servedBy'], tasks['tasks'][0]['state'], tasks['tasks'][0]['id']),
+                         ('agent', 'running', blocked['task']))
+        t0 = time.monotonic()
+        open(os.path.join(p.dir, 'flag'), 'w').close()
+        recovered = self.event(c, 'loop.blocked', recovered=True)
+        self.assertEqual((recovered['task'], recovered['loop']), (blocked['task'], blocked['loop']))
+        self.assertGreaterEqual(recovered['durationMs'], blocked['durationMs'])
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(p.finish()[0], 0)
+
+    def test_loop_blocked_in_c_code_holding_the_gil(self):
+        p = self.program('''
+            import asyncio, re
+            def backtrack():
+                return re.match(r'(a+)+$', 'a' * 25 + 'b')  # the re engine never releases the GIL
+            async def main():
+                await asyncio.sleep(0.3)
+                print('READY', flush=True)
+                await asyncio.sleep(0.3)
+                backtrack()
+                print('DONE', flush=True)
+            asyncio.run(main())
+        ''', opts=['--blocked-threshold-ms', '200'])
+        fh = p.connect(channel='faulthandler')
+        c = p.connect()
+        p.wait_line('READY')
+        text = b''
+        deadline = time.monotonic() + 20
+        while b'in backtrack' not in text and time.monotonic() < deadline:
+            fh.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                chunk = fh.sock.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            text += chunk
+        self.assertIn(b'(most recent call first)', text)
+        self.assertIn(b'prog.py", line 4 in backtrack', text)
+        self.assertIn(b'prog.py", line 9 in main', text)
+        recovered = self.event(c, 'loop.blocked', recovered=True, timeout=30)
+        self.assertGreaterEqual(recovered['durationMs'], 200)
+        self.assertEqual(recovered['source'], 'faulthandler')
+        self.assertEqual(p.finish()[0], 0)
+
+    def test_coroutine_never_awaited(self):
+        source = '''
+            import asyncio, gc
+            async def fetch():
+                pass
+            async def main():
+                print('READY', flush=True)
+                await asyncio.sleep(0.2)
+                fetch()
+                gc.collect()
+                await asyncio.sleep(0.2)
+            asyncio.run(main())
+        '''
+        for opts, created in (([], None), (['--origin-depth', '4'], (8, 'main'))):
+            p = self.program(source, opts=opts)
+            c = p.connect()
+            p.wait_line('READY')
+            e = self.event(c, 'lost.error', kind='never-awaited')
+            self.assertEqual((e['coroutine'], e['task'], e['message']), ('fetch', None, "coroutine 'fetch' was never awaited"))
+            got = e['createdAt'] and (e['createdAt']['line'], e['createdAt']['function'])
+            self.assertEqual(got, created)
+            code, _, err = p.finish()
+            self.assertEqual(code, 0)
+            self.assertIn("RuntimeWarning: coroutine 'fetch' was never awaited", err)  # python's own report stays
+
+    def test_exception_never_retrieved_and_destroyed_pending(self):
+        p = self.program('''
+            import asyncio, gc
+            async def boom():
+                raise ValueError('lost value')
+            async def stuck():
+                await asyncio.get_running_loop().create_future()
+            async def main():
+                print('READY', flush=True)
+                await asyncio.sleep(0.2)
+                asyncio.create_task(boom(), name='boom')
+                await asyncio.sleep(0.01)
+                gc.collect()
+                asyncio.create_task(stuck(), name='stuck')
+                await asyncio.sleep(0.01)
+                gc.collect()
+                await asyncio.sleep(0.2)
+            asyncio.run(main())
+        ''')
+        c = p.connect()
+        p.wait_line('READY')
+        e = self.event(c, 'lost.error', kind='exception-never-retrieved')
+        self.assertEqual((e['coroutine'], e['exception'], e['createdAt']['line']), ('boom', 'ValueError: lost value', 10))
+        self.assertIn("raise ValueError('lost value')", e['traceback'])
+        self.assertIsNotNone(e['task'])
+        d = self.event(c, 'lost.error', kind='destroyed-pending')
+        self.assertEqual((d['coroutine'], d['createdAt']['line'], d['createdAt']['function']), ('stuck', 13, 'main'))
+        code, _, err = p.finish()
+        self.assertEqual(code, 0)
+        # asyncio still reports both itself: the agent retrieved nothing.
+        self.assertIn('Task exception was never retrieved', err)
+        self.assertIn('Task was destroyed but it is pending!', err)
+
+    def test_pending_at_shutdown(self):
+        p = self.program('''
+            import asyncio
+            async def forever():
+                await asyncio.Event().wait()
+            async def main():
+                global t
+                t = asyncio.create_task(forever(), name='leaked')
+                print('READY', flush=True)
+                await asyncio.sleep(0.2)
+            asyncio.run(main())
+        ''')
+        c = p.connect()
+        p.wait_line('READY')
+        e = self.event(c, 'lost.error', kind='pending-at-shutdown')
+        self.assertEqual((e['coroutine'], e['createdAt']['line']), ('forever', 7))
+        self.assertIn('leaked', e['message'])
+        self.assertEqual(self.event(c, 'target.exited'), {'exitCode': 0, 'error': None})
+
+    def test_tasks_changed_batched(self):
+        p = self.program('''
+            import asyncio, sys, os
+            async def job(n):
+                await asyncio.sleep(n)
+            async def main():
+                print('READY', flush=True)
+                while not os.path.exists(sys.argv[1]):
+                    await asyncio.sleep(0.01)
+                long = asyncio.create_task(job(30), name='long')
+                ts = [asyncio.create_task(job(0.01 * (i % 2)), name='j%d' % i) for i in range(600)]
+                await asyncio.gather(*ts)
+                await long
+            asyncio.run(main())
+        ''', args=['flag'])
+        c = p.connect()
+        p.wait_line('READY')
+        opts = c.call('events.configure', {'taskEvents': True, 'taskEventsIntervalMs': 100})['options']
+        self.assertEqual((opts['taskEvents'], opts['taskEventsIntervalMs']), (True, 100))
+        open(os.path.join(p.dir, 'flag'), 'w').close()
+        created, finished, dropped = {}, {}, 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not ('long' in created.values() and len(finished) >= 499):
+            e = c.wait_event(is_event('tasks.changed'), deadline - time.monotonic())
+            if e is None:
+                break
+            self.assertIsNone(protocol.validate_event(e))
+            created.update((t['id'], t['name']) for t in e['body']['created'])
+            finished.update((f['id'], f['state']) for f in e['body']['finished'])
+            dropped += e['body']['dropped']
+        self.assertEqual((len(created) + dropped, len(finished)), (601, 499))
+        self.assertEqual(len(created), 500)  # at most 500 a batch; the rest counted
+        self.assertTrue(set(finished) <= set(created))
+        self.assertEqual(set(finished.values()), {'done'})
+        self.assertNotIn(next(i for i, n in created.items() if n == 'long'), finished)
+
+    def test_uncaught_exception_exit_event(self):
+        p = self.program('''
+            print('READY', flush=True)
+            import sys
+            sys.stdin.read() if False else None
+            raise RuntimeError('bad end')
+        ''', wait=True)
+        c = p.connect()
+        c.call('run')
+        self.assertEqual(self.event(c, 'target.exited'), {'exitCode': 1, 'error': 'RuntimeError: bad end'})
+        code, _, err = p.finish()
+        self.assertEqual(code, 1)
+        self.assertIn('RuntimeError: bad end', err)
+
+
+if __name__ == '__main__':
+    unittest.main()
