@@ -16,6 +16,7 @@ import { FIX_ALL_KIND, onCodeAction } from './handlers/codeAction';
 import { onDidChange } from './handlers/didChange';
 import { onDidChangeConfiguration } from './handlers/didChangeConfiguration';
 import { onDidChangeWatchedFiles } from './handlers/didChangeWatchedFiles';
+import { onDidChangeWorkspaceFolders } from './handlers/didChangeWorkspaceFolders';
 import { onDidClose } from './handlers/didClose';
 import { onDidOpen } from './handlers/didOpen';
 import { createSession, onInitialized, type InitializationOptions } from './handlers/initialize';
@@ -45,14 +46,16 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
-      workspace: { workspaceFolders: { supported: true } },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'taskscope', version },
   };
 });
 
 connection.onInitialized(() => {
-  if (session) void onInitialized(session, initOptions).catch((e: Error) => connection.console.error(`[taskscope] initialization: ${e.stack ?? e.message}`));
+  if (!session) return;
+  if (session.client.workspaceFolders) connection.workspace.onDidChangeWorkspaceFolders(guard('didChangeWorkspaceFolders', undefined, onDidChangeWorkspaceFolders));
+  void onInitialized(session, initOptions).catch((e: Error) => connection.console.error(`[taskscope] initialization: ${e.stack ?? e.message}`));
 });
 
 connection.onDidOpenTextDocument(guard('didOpen', undefined, onDidOpen));
@@ -63,6 +66,10 @@ connection.onDidChangeConfiguration(guard('didChangeConfiguration', undefined, (
   void onDidChangeConfiguration(s, p).catch((e: Error) => connection.console.error(`[taskscope] didChangeConfiguration: ${e.stack ?? e.message}`));
 }));
 connection.onCodeAction(guard('codeAction', [], onCodeAction));
+connection.onShutdown(() => {
+  for (const timer of session?.timers.values() ?? []) clearTimeout(timer);
+  session?.timers.clear();
+});
 
 // A bug must not take the server down with the user's diagnostics: log it and keep serving.
 process.on('uncaughtException', (e) => connection.console.error(`[taskscope] uncaught: ${e.stack ?? e.message}`));

@@ -71,7 +71,7 @@ export class LspClient {
       rootUri: uri,
       workspaceFolders: [{ uri, name: path.basename(options.workspace) }],
       capabilities: {
-        workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceEdit: { documentChanges: true }, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceEdit: { documentChanges: true }, didChangeConfiguration: { dynamicRegistration: true } },
         window: { workDoneProgress: true },
         textDocument: { publishDiagnostics: { versionSupport: true }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } }, isPreferredSupport: true, dataSupport: true } },
       },

@@ -141,3 +141,27 @@ test('files changed on disk update the index and their diagnostics', async () =>
     fs.rmSync(workspace, { recursive: true, force: true });
   }
 });
+
+test('workspace folders added and removed at run time', async () => {
+  const first = tempWorkspace({ 'a.py': 'import asyncio\n\n\nasync def f():\n    asyncio.create_task(asyncio.sleep(1))\n' });
+  const second = tempWorkspace({ 'b.py': 'import time\n\n\nasync def g():\n    time.sleep(1)\n' });
+  const client = await LspClient.start({ workspace: first, initializationOptions: { scanWorkspace: true } });
+  const bUri = pathToFileURL(path.join(second, 'b.py')).href;
+  const publishedB = () => client.notifications.filter((n) => n.method === 'textDocument/publishDiagnostics' && n.params.uri === bUri).map((n) => n.params.diagnostics);
+  try {
+    await client.until('first scan', () => (progressKinds(client).includes('end') ? true : undefined), 30_000);
+    assert.equal(publishedB().length, 0);
+    const folder = { uri: pathToFileURL(second).href, name: 'second' };
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [folder], removed: [] } });
+    const added = await client.until('b.py published', () => publishedB().at(-1));
+    assert.deepEqual(added.map((d: any) => d.code), ['blocking-call']);
+    const seen = publishedB().length;
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [folder] } });
+    const removed = await client.until('b.py cleared', () => publishedB().slice(seen).at(-1));
+    assert.deepEqual(removed, []);
+  } finally {
+    await client.stop();
+    fs.rmSync(first, { recursive: true, force: true });
+    fs.rmSync(second, { recursive: true, force: true });
+  }
+});

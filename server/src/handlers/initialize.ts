@@ -38,6 +38,7 @@ export async function createSession(connection: Connection, params: InitializePa
       workDoneProgress: caps.window?.workDoneProgress === true,
       watchedFilesDynamic: caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
       documentChanges: caps.workspace?.workspaceEdit?.documentChanges === true,
+      workspaceFolders: caps.workspace?.workspaceFolders === true,
     },
     settings,
     rules: new Map(engine.rules().map((r) => [r.name, r])),

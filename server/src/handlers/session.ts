@@ -23,6 +23,7 @@ export interface ClientSupport {
   workDoneProgress: boolean;
   watchedFilesDynamic: boolean;
   documentChanges: boolean;
+  workspaceFolders: boolean;
 }
 
 export interface Session {

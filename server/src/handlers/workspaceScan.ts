@@ -15,8 +15,8 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 export interface ScanOutcome { files: number; checked: number; cancelled: boolean }
 
-/** Loads (when `load`) and checks the workspace's files. */
-export async function scanWorkspace(session: Session, { load }: { load: boolean }): Promise<ScanOutcome> {
+/** Loads (when `load`: the files of `roots`, default all roots) and checks the workspace's files. */
+export async function scanWorkspace(session: Session, { load, roots = session.roots }: { load: boolean; roots?: string[] }): Promise<ScanOutcome> {
   const progress = await session.connection.window.createWorkDoneProgress().catch(() => null);
   const cancelled = (): boolean => progress?.token.isCancellationRequested ?? false;
   const openPaths = (): Set<string> => new Set([...session.documents.keys()].map(uriToPath));
@@ -26,7 +26,7 @@ export async function scanWorkspace(session: Session, { load }: { load: boolean 
   let checked = 0;
   try {
     if (load) {
-      const found = findPythonFiles(session.roots);
+      const found = findPythonFiles(roots);
       for (const p of found.problems) session.log(`${p.path}: ${p.message}`);
       files = found.files;
       for (let i = 0; i < files.length; i++) {
