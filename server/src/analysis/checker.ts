@@ -8,7 +8,7 @@ import { EditBuilder, type Span } from './edits';
 import { enclosingFunction, isAsyncDef } from './nodes';
 import type { ParsedFile, SyntaxNode } from './parser';
 import { LineIndex } from './positions';
-import type { Resolver } from './resolver';
+import { valueName, type Resolver } from './resolver';
 import type { FixSpec, RuleContext, RuleDefinition, Visitor } from './rule';
 import type { FileConfig } from './config';
 import type { ModuleSummary } from './summary';
@@ -38,6 +38,29 @@ function noqaByLine(parsed: ParsedFile, lines: LineIndex): Map<number, true | Se
     out.set(line, m[1] ? new Set(m[1].split(',').map((s) => s.trim().toLowerCase())) : true);
   }
   return out;
+}
+
+const EXPECTS = /^(unittest\.case\.TestCase\.assert(Raises|Warns)(Regex)?|pytest\.(raises|warns)|_pytest\.[\w.]*\.(raises|warns))$/;
+
+/**
+ * Code under `with self.assertRaises(…)` / `pytest.raises(…)` is meant to fail: tests of the
+ * very misuse a rule flags (awaiting a Lock to check the TypeError) are not findings.
+ */
+function expectsFailure(node: SyntaxNode, resolver: Resolver): boolean {
+  for (let p = node.parent; p && p.type !== 'function_definition' && p.type !== 'module'; p = p.parent) {
+    if (p.type !== 'with_statement') continue;
+    const clause = p.children.find((c) => c.type === 'with_clause');
+    for (const item of clause?.children ?? []) {
+      if (item.type !== 'with_item') continue;
+      let v = item.children.find((c) => c.field === 'value') ?? null;
+      if (v?.type === 'as_pattern') v = v.children.find((c) => c.named) ?? null;
+      if (v?.type !== 'call') continue;
+      const callee = resolver.evaluate(v.children.find((c) => c.field === 'function') ?? null);
+      const name = callee ? valueName(callee) : null;
+      if (name && EXPECTS.test(name)) return true;
+    }
+  }
+  return false;
 }
 
 export function runRules(input: CheckInput): Violation[] {
@@ -71,6 +94,7 @@ export function runRules(input: CheckInput): Violation[] {
     pythonVersion: input.pythonVersion,
     report(at: Span, message: string, fixes?: (FixSpec | null)[]) {
       const rule = current!;
+      if (rule.quietWhereRaiseExpected && 'parent' in at && expectsFailure(at as SyntaxNode, resolver)) return;
       const severity: Severity = settings[rule.name]?.severity ?? rule.severity;
       const built = (fixes ?? []).filter((f): f is FixSpec => !!f).map((f) => makeFix(f)).filter((f): f is Fix => !!f);
       const v: Violation = { rule: rule.name, range: lines.rangeOf(at.start, at.end), message, severity, fix: built[0] ?? null };

@@ -52,6 +52,7 @@ export class EngineImpl implements Engine {
     this.log = options.log ?? (() => undefined);
     this.workspace = new Workspace((options.roots ?? []).map((r) => path.resolve(r)), {
       parsedIfOpen: (file) => (this.files.has(file) ? this.parsedOf(file) : null),
+      holds: (file) => this.files.has(file),
       parse: (_file, text) => parseText(text),
     });
   }

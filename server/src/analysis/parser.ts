@@ -18,7 +18,8 @@ export interface SyntaxNode {
   /** UTF-16 offsets into the source text. */
   start: number;
   end: number;
-  /** Field name in the parent (`function`, `arguments`, `body`…), or null. */
+  /** Field name in the parent (`function`, `arguments`, `body`…), or null. Anonymous tokens
+   * (keywords, operators) carry none: find them by type. */
   field: string | null;
   parent: SyntaxNode | null;
   children: SyntaxNode[];
@@ -85,33 +86,51 @@ export function parseTree(text: string, old?: Tree | null): Tree {
 export type { Edit, Tree };
 
 const typeNames: string[] = [];
+const typeNamed: boolean[] = [];
 let fieldNames: (string | null)[] = [];
+/** Shared by every leaf; never mutated (`add` replaces it). */
+const NO_CHILDREN: SyntaxNode[] = [];
 
 /** Copies a tree into plain objects with one cursor walk (linear in the node count). */
 export function mirror(tree: Tree, text: string): ParsedFile {
   const lang = language!;
   if (typeNames.length === 0) {
-    for (let i = 0; i < lang.nodeTypeCount; i++) typeNames.push(lang.nodeTypeForId(i) ?? '');
+    for (let i = 0; i < lang.nodeTypeCount; i++) {
+      typeNames.push(lang.nodeTypeForId(i) ?? '');
+      typeNamed.push(lang.nodeTypeIsNamed(i));
+    }
     fieldNames = [null];
     for (let i = 1; i <= lang.fieldCount; i++) fieldNames.push(lang.fieldNameForId(i));
   }
   const c = tree.walk();
   const comments: SyntaxNode[] = [];
   let count = 0;
+  // Every cursor read crosses into wasm, so each fact is read once and derived when possible:
+  // namedness from the type; an anonymous token's end from its text, which is its type name
+  // (keywords and punctuation), and anonymous tokens carry no field. Leaves share one empty
+  // children array until a child is added (fewer allocations for the collector).
   const make = (parent: SyntaxNode | null): SyntaxNode => {
     const typeId = c.nodeTypeId;
-    const start = c.startIndex, end = c.endIndex;
+    const start = c.startIndex;
+    const known = typeId < typeNames.length;
+    const type = known ? typeNames[typeId] : c.nodeType;
+    const isNamed = known ? typeNamed[typeId] : c.nodeIsNamed;
+    const end = isNamed ? c.endIndex : start + type.length;
     const node: SyntaxNode = {
-      type: typeNames[typeId] ?? c.nodeType,
-      named: c.nodeIsNamed,
+      type,
+      named: isNamed,
       start, end,
-      field: fieldNames[c.currentFieldId] ?? null,
+      field: isNamed ? fieldNames[c.currentFieldId] ?? null : null,
       parent,
-      children: [],
+      children: NO_CHILDREN,
     };
-    if (start === end && c.nodeIsMissing) node.missing = true;
+    if (isNamed && start === end && c.nodeIsMissing) node.missing = true;
     count++;
     return node;
+  };
+  const add = (parent: SyntaxNode, child: SyntaxNode) => {
+    if (parent.children === NO_CHILDREN) parent.children = [child];
+    else parent.children.push(child);
   };
   const root = make(null);
   let current = root;
@@ -119,7 +138,7 @@ export function mirror(tree: Tree, text: string): ParsedFile {
   for (;;) {
     if (c.gotoFirstChild()) {
       const n = make(current);
-      current.children.push(n);
+      add(current, n);
       if (n.type === 'comment') comments.push(n);
       current = n;
       continue;
@@ -131,7 +150,7 @@ export function mirror(tree: Tree, text: string): ParsedFile {
     }
     if (climbed) break;
     const n = make(current.parent);
-    current.parent!.children.push(n);
+    add(current.parent!, n);
     if (n.type === 'comment') comments.push(n);
     current = n;
   }

@@ -57,6 +57,7 @@ const KEEPING_DECORATORS = new Set([
   'builtins.staticmethod', 'builtins.classmethod', 'abc.abstractmethod', 'typing.overload', 'typing.final',
   'typing.override', 'typing_extensions.override', 'functools.lru_cache', 'functools.cache', 'functools.wraps',
   'functools.singledispatch', 'unittest.mock.patch', 'unittest.mock.patch.object', 'pytest.mark', 'typing.no_type_check',
+  'unittest.case.skip', 'unittest.case.skipIf', 'unittest.case.skipUnless', 'unittest.case.expectedFailure',
 ]);
 
 interface Scope {
@@ -324,6 +325,10 @@ export class Resolver {
 
   /** `module.name`: a project module's global, a library symbol, a submodule, or opaque. */
   memberOfModule(module: string, name: string, fromFile?: string): Value | null {
+    // Modules the bundled tables describe (the stdlib, known libraries) resolve there first,
+    // even when their sources sit in a workspace root (checking the stdlib itself).
+    const known = libModule(module);
+    if (known?.[name]) return this.libSymbol(known[name]);
     const file = this.ws.resolveModule(module, fromFile);
     if (file) {
       const s = this.ws.summaryOf(file);
@@ -719,7 +724,10 @@ export class Resolver {
         if (c.project.cls.methods.has(name)) return undefined;
         if (c.project.cls.attrs.has(name)) {
           const r = c.project.cls.attrs.get(name);
-          return r ? this.evalRef(c.project.module, r) : null;
+          const key = `attr:${c.qname}.${name}`;
+          if (!r || this.inProgress.has(key)) return null;
+          this.inProgress.add(key);
+          try { return this.evalRef(c.project.module, r); } finally { this.inProgress.delete(key); }
         }
       } else if (c.lib) {
         if (c.lib.m[name]) return undefined;
@@ -759,6 +767,7 @@ export class Resolver {
     const p = fn.project?.fn;
     if (!p) return null;
     if (p.returns) return this.evalRef(fn.project!.module, { ...p.returns, ann: true });
+    if (p.stub) return null;
     if (p.generator) return { k: 'nonawaitable', what: 'a generator' };
     if (!p.returnsValue && p.decorators.length === 0) return { k: 'nonawaitable', what: 'None' };
     return null;

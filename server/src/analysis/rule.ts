@@ -47,6 +47,11 @@ export interface RuleDefinition {
   /** Other tools' codes that `# noqa: CODE` treats as this rule. */
   overlaps: string[];
   visit: Partial<Record<string, Visitor>>;
+  /**
+   * Findings that raise at run time are deliberate under `with self.assertRaises(…)` or
+   * `pytest.raises(…)` (tests of the misuse itself): set to stay quiet there.
+   */
+  quietWhereRaiseExpected?: boolean;
 }
 
 export function defineRule(def: RuleDefinition): RuleDefinition {

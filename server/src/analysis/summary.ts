@@ -31,6 +31,8 @@ export interface FuncSummary {
   returns: ExprRef | null;
   /** Has a `return <value>` statement. */
   returnsValue: boolean;
+  /** Body is only a docstring, `pass`, `...` or `raise` (abstract or a stub: result unknown). */
+  stub: boolean;
   /** Dotted callees of calls made directly in its body (not nested defs or lambdas). */
   calls: ExprRef[];
   /** When used as `@this`: effect on the wrapped function. */
@@ -224,6 +226,17 @@ function returnsValue(fn: SyntaxNode): boolean {
   return found;
 }
 
+function isStub(fn: SyntaxNode): boolean {
+  const body = field(fn, 'body');
+  if (!body) return true;
+  return named(body).every((st) => {
+    if (st.type === 'pass_statement' || st.type === 'raise_statement' || st.type === 'comment') return true;
+    if (st.type !== 'expression_statement') return false;
+    const e = named(st)[0];
+    return !!e && (e.type === 'string' || e.type === 'ellipsis');
+  });
+}
+
 /**
  * What `fn`, used as a decorator, does to async-ness: returns its argument (`keeps`), an inner
  * `async def` (`async`), an inner `def` that drives the coroutine to completion with
@@ -309,6 +322,7 @@ export function summarizeFunction(fn: SyntaxNode, text: string): FuncSummary {
     decorators: decoratorRefs(fn, text),
     returns: exprRef(field(fn, 'return_type'), text, true),
     returnsValue: returnsValue(fn),
+    stub: isStub(fn),
     calls: isAsync ? [] : directCalls(fn, text),
     asDecorator: isAsync ? 'unknown' : wrapperEffect(fn, text),
     asDecoratorFactory: isAsync ? 'unknown' : factoryEffect(fn, text),

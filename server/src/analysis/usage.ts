@@ -30,8 +30,11 @@ export function isConsumer(qname: string | null): boolean {
   return consumers.has(qname);
 }
 
+/** Attributes of coroutine objects: reading them is using the coroutine as a coroutine. */
+const COROUTINE_ATTRS = /^(send|throw|close|__await__|__name__|__qualname__|__class__|cr_\w+)$/;
+
 /** Builtins that use a value as a plain value (a coroutine there is certainly a bug). */
-const VALUE_BUILTINS = new Set(['builtins.print', 'builtins.str', 'builtins.repr', 'builtins.bool', 'builtins.len',
+const VALUE_BUILTINS = new Set(['builtins.print', 'builtins.str', 'builtins.bool', 'builtins.len',
   'builtins.format', 'builtins.int', 'builtins.float', 'builtins.list', 'builtins.tuple', 'builtins.sorted', 'builtins.iter']);
 
 export function classifyUse(expr: SyntaxNode, r: Resolver, depth = 0): Use {
@@ -59,7 +62,13 @@ export function classifyUse(expr: SyntaxNode, r: Resolver, depth = 0): Use {
       if (parent.parent?.type !== 'expression_statement') return { kind: 'escaped' };
       return followLocal(textOf(left, r.text), left, parent, r, depth);
     }
-    case 'attribute': return child.field === 'object' ? { kind: 'misused', how: 'its attribute is read' } : { kind: 'escaped' };
+    case 'attribute': {
+      if (child.field !== 'object') return { kind: 'escaped' };
+      // The coroutine protocol itself (`coro.send(None)`, `coro.close()`, `__await__()`) drives it.
+      const attr = field(parent, 'attribute');
+      if (attr && COROUTINE_ATTRS.test(textOf(attr, r.text))) return { kind: 'escaped' };
+      return { kind: 'misused', how: 'its attribute is read' };
+    }
     case 'subscript': return child.field === 'value' ? { kind: 'misused', how: 'it is subscripted' } : { kind: 'escaped' };
     case 'if_statement': case 'while_statement': case 'elif_clause':
       return child.field === 'condition' ? { kind: 'misused', how: 'it is tested in a condition' } : { kind: 'escaped' };

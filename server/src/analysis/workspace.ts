@@ -14,6 +14,8 @@ import { moduleNameFor, summarize, type ModuleSummary } from './summary';
 export interface WorkspaceHost {
   /** Parsed text for a file the engine holds (set/edited), or null if it holds none. */
   parsedIfOpen(file: string): ParsedFile | null;
+  /** Whether the engine holds a file (without parsing it). */
+  holds(file: string): boolean;
   /** Parses text (the engine's parser; caches are its business). */
   parse(file: string, text: string): ParsedFile;
 }
@@ -142,8 +144,7 @@ export class Workspace {
   private findIn(base: string, rel: string[]): string | null {
     const p = path.join(base, ...rel);
     for (const cand of [p + '.py', path.join(p, '__init__.py'), p + '.pyi', path.join(p, '__init__.pyi')]) {
-      const open = this.host.parsedIfOpen(cand);
-      if (open) return cand;
+      if (this.host.holds(cand)) return cand;
       try { if (fs.statSync(cand).isFile()) return cand; } catch { /* absent */ }
     }
     return null;

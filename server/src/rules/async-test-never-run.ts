@@ -118,6 +118,8 @@ function unittestCheck(def: SyntaxNode, classNode: SyntaxNode, name: string, ctx
   const isTestCase = ctx.resolver.derivesFrom(cls, testCaseQ);
   if (isTestCase !== true) return isTestCase === null;
   const isolated = ctx.resolver.derivesFrom(cls, isolatedQ);
+  // A decorator that runs the coroutine itself (or one we do not know) makes it not our case.
+  if (ctx.resolver.funcFromNode(def).kind !== 'async') return true;
   const hook = name === 'setUp' || name === 'tearDown';
   if (!hook && (!name.startsWith('test') || isolated !== false)) return true;
   // The base to rewrite: a direct base resolving to unittest.TestCase.

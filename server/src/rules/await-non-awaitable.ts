@@ -51,6 +51,8 @@ function notAwaitable(v: Value | null, ctx: RuleContext): string | null {
       const p = ctx.resolver.classProtocols(v.cls);
       if (!p || p.await) return null;
       if (v.cls.qname.startsWith('builtins.')) return null;
+      // Protocols and ABCs describe part of an object: the same object may well be awaitable.
+      if (/^(typing|typing_extensions|collections\.abc|_typeshed|types|abc)\./.test(v.cls.qname)) return null;
       return `a \`${v.cls.name}\` instance`;
     }
     default: return null;
@@ -105,6 +107,7 @@ export default defineRule({
   summary: '`await` on a value that is not awaitable raises TypeError after the call ran.',
   fix: 'always',
   overlaps: ['reportGeneralTypeIssues', 'misc'],
+  quietWhereRaiseExpected: true,
   visit: {
     await(node, ctx) {
       const inner = named(node)[0];

@@ -58,7 +58,14 @@ function taskCreator(call: SyntaxNode, ctx: RuleContext): string | null {
   loopClasses ??= new Set(LOOP_CLASSES.map(canonical));
   const callee = ctx.evaluate(field(call, 'function'));
   if (callee?.k !== 'func') return null;
-  if (taskFunctions.has(callee.fn.qname)) return `${callee.fn.name}()`;
+  if (taskFunctions.has(callee.fn.qname)) {
+    // ensure_future(<Future or Task>) returns its argument: no new task is dropped.
+    if (callee.fn.name === 'ensure_future') {
+      const arg = named(field(call, 'arguments') ?? call)[0];
+      if (ctx.evaluate(arg ?? null)?.k !== 'coro') return null;
+    }
+    return `${callee.fn.name}()`;
+  }
   const owner = callee.fn.owner;
   if (!owner || !LOOP_METHODS.has(callee.fn.name) || !callee.bound) return null;
   if (!ctx.resolver.mroPartial(owner).some((c) => loopClasses!.has(c.qname))) return null;
@@ -113,6 +120,7 @@ export default defineRule({
   summary: 'A task is created and its only reference dropped, so it can be garbage-collected mid-flight.',
   fix: 'always',
   overlaps: ['RUF006', 'reportUnusedCallResult', 'unused-awaitable'],
+  quietWhereRaiseExpected: true,
   visit: {
     call(node, ctx) {
       const creator = taskCreator(node, ctx);

@@ -84,6 +84,7 @@ export default defineRule({
   summary: '`with`/`for` on an async-only context manager or iterator (or `async with` on a sync-only one) fails every time.',
   fix: 'sometimes',
   overlaps: ['reportGeneralTypeIssues', 'attr-defined', 'E1129', 'E1701', 'E1133'],
+  quietWhereRaiseExpected: true,
   visit: {
     with_statement(node, ctx) {
       const isAsync = hasToken(node, 'async');

@@ -105,6 +105,7 @@ export default defineRule({
   summary: 'A coroutine is created but never awaited, so its body never runs.',
   fix: 'sometimes',
   overlaps: ['reportUnusedCoroutine', 'unused-coroutine', 'unused-awaitable', 'PyAsyncCall'],
+  quietWhereRaiseExpected: true,
   visit: {
     call(node, ctx) {
       const v = ctx.evaluate(node);
