@@ -26,6 +26,20 @@ class _Repr(reprlib.Repr):
         self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 3, 20, 20, 10, 20
         self.maxstring, self.maxother, self.maxlong = 200, 200, 60
 
+    def repr_dict(self, x, level):
+        # reprlib sorts keys; a dict shows in insertion order, as Python prints it.
+        if not x:
+            return '{}'
+        if level <= 0:
+            return '{...}'
+        parts = []
+        for i, (k, v) in enumerate(x.items()):
+            if i >= self.maxdict:
+                parts.append('...')
+                break
+            parts.append(f'{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}')
+        return '{' + ', '.join(parts) + '}'
+
     def repr_instance(self, obj, level):
         try:
             text = repr(obj)
@@ -72,9 +86,10 @@ def _attributes(obj):
     return out
 
 
-def locals_to_fast(frame):
-    """Makes writes to `frame.f_locals` stick on interpreters where it is a snapshot (<= 3.12)."""
-    if not isinstance(frame.f_locals, dict) or frame.f_locals is frame.f_globals:
+def locals_to_fast(frame, snapshot):
+    """Makes writes to `snapshot` (a `frame.f_locals` taken before) stick where it is a copy
+    (<= 3.12). Reading `frame.f_locals` again here would refresh the copy and lose the writes."""
+    if not isinstance(snapshot, dict) or snapshot is frame.f_globals:
         return
     try:
         ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(0))
@@ -164,8 +179,9 @@ class Variables:
             if kind == 'globals':
                 frame.f_globals[name] = new
             else:
-                frame.f_locals[name] = new
-                locals_to_fast(frame)
+                snapshot = frame.f_locals
+                snapshot[name] = new
+                locals_to_fast(frame, snapshot)
             return self.variable(name, new, name)
         value = entry[1]
         new = evaluate(text, None)
@@ -216,7 +232,7 @@ def evaluate(expression, frame, allow_statements=False):
         result = _run_awaitable(result)
     if mode == 'exec':
         if frame is not None:
-            locals_to_fast(frame)
+            locals_to_fast(frame, locs)
         return None
     return result
 
@@ -237,9 +253,17 @@ def _run_awaitable(coro):
     if run_once is None or enter is None or leave is None:
         coro.close()
         raise RuntimeError(f'`await` is not supported on {type(loop).__name__} (no nested loop turn)')
+    ready = getattr(loop, '_ready', None)
+    if ready is None:
+        coro.close()
+        raise RuntimeError(f'`await` is not supported on {type(loop).__name__} (no ready queue)')
     current = asyncio.current_task(loop)
     if current is not None:
         leave(loop, current)
+    # The paused callback runs inside the loop's own _run_once, which will still pop the handles
+    # it counted as ready: set them aside while the nested turns run, and put them back in front.
+    held = list(ready)
+    ready.clear()
     try:
         task = loop.create_task(coro)
         deadline = time.monotonic() + AWAIT_TIMEOUT
@@ -256,6 +280,7 @@ def _run_awaitable(coro):
             raise TimeoutError(f'`await` did not finish within {AWAIT_TIMEOUT:.0f} s')
         return task.result()
     finally:
+        ready.extendleft(reversed(held))
         if current is not None:
             enter(loop, current)
 
