@@ -109,7 +109,8 @@ function checkSarifShape(out: string): unknown {
 
 function check(c: Case): void {
   const cwd = path.join(work, c.cwd ?? '.');
-  const r = spawnSync(process.execPath, [cli, ...c.args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+  const args = c.args.map((a) => a.replace('<work>', work));
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
   const stderrLines = r.stderr.split('\n').filter(Boolean);
   assert.equal(r.status, c.status, `exit status (stderr: ${r.stderr})`);
   for (const line of stderrLines) assert.ok((c.stderr ?? []).some((re) => re.test(line)), `unexpected stderr line: ${line}`);
@@ -129,6 +130,10 @@ const cases: Case[] = [
   { name: 'json-from-a-subdirectory', args: ['check', '.', '--format=json'], cwd: 'pkg', status: 1, stdout: (out) => {
     const files = new Set(checkJsonShape(out).map((f: any) => f.file));
     assert.ok(files.has('app.py'), 'paths are relative to the current directory');
+  } },
+  { name: 'imports-resolve-when-run-from-elsewhere', args: ['check', '<work>/pkg', '--format', 'json'], cwd: '..', status: 1, stdout: (out) => {
+    const found = checkJsonShape(out).map((f: any) => `${f.file.replace(/^.*\/pkg\//, 'pkg/')}:${f.line}:${f.code}`);
+    assert.ok(found.includes('pkg/app.py:8:unawaited-coroutine'), `cross-module coroutine found: ${found.join(', ')}`);
   } },
   { name: 'sarif-format', args: ['check', 'pkg', '--format', 'sarif'], status: 1, stdout: 'sarif' },
   { name: 'walk-skips-vcs-venvs-node-modules', args: ['check', '--format', 'json'], status: 1, stderr: [NOT_UTF8], stdout: (out) => {

@@ -165,3 +165,31 @@ test('workspace folders added and removed at run time', async () => {
     fs.rmSync(second, { recursive: true, force: true });
   }
 });
+
+test('untitled documents are analysed, and typing is debounced', async () => {
+  const workspace = tempWorkspace({ 'typed.py': 'import time\n\n\nasync def f():\n    pass\n' });
+  const client = await LspClient.start({ workspace });
+  try {
+    const uri = 'untitled:Untitled-1';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: 'import time\n\n\nasync def f():\n    time.sleep(1)\n' } });
+    const untitled = await client.until('untitled diagnostics', () => client.notifications.find((n) => n.method === 'textDocument/publishDiagnostics' && n.params.uri === uri)?.params);
+    assert.deepEqual(untitled.diagnostics.map((d: any) => d.code), ['blocking-call']);
+
+    // Fourteen edits in a burst ("time.sleep(1)" typed over "pass"), then one quiet period.
+    assert.deepEqual(await client.open('typed.py'), []);
+    const before = client.published('typed.py').length;
+    await client.change('typed.py', [{ range: { start: { line: 4, character: 4 }, end: { line: 4, character: 8 } }, text: '' }]);
+    for (const ch of 'time.sleep(1)') {
+      const col = client.text('typed.py').split('\n')[4].length;
+      await client.change('typed.py', [{ range: { start: { line: 4, character: col }, end: { line: 4, character: col } }, text: ch }]);
+    }
+    const diags = await client.diagnostics('typed.py', before);
+    assert.deepEqual(diags.map((d) => d.code), ['blocking-call']);
+    const publishes = client.published('typed.py').slice(before);
+    assert.ok(publishes.length <= 3, `debounced: ${publishes.length} publications for 14 changes`);
+    assert.equal(publishes.at(-1)!.version, client.version('typed.py'));
+  } finally {
+    await client.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+});

@@ -101,12 +101,16 @@ export function readPythonFile(file: string): ReadResult {
 
 /**
  * The directories imports resolve against for the given paths: for each, the nearest ancestor
- * (or itself) that is not inside a package, i.e. has no `__init__.py`; plus `cwd`.
+ * (or itself) that is not inside a package, i.e. has no `__init__.py`; plus `cwd` when a path lies
+ * in it (the project being checked from its root), never a directory unrelated to the paths.
  */
 export function importRoots(paths: string[], cwd = process.cwd()): string[] {
-  const roots = new Set<string>([path.resolve(cwd)]);
+  const base = path.resolve(cwd);
+  const roots = new Set<string>();
   for (const given of paths) {
-    let dir = path.resolve(cwd, given);
+    const abs = path.resolve(base, given);
+    if (abs === base || abs.startsWith(base + path.sep)) roots.add(base);
+    let dir = abs;
     if (!safeIsDir(dir)) dir = path.dirname(dir);
     while (fs.existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
     roots.add(dir);
