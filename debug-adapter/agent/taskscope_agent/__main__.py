@@ -86,13 +86,21 @@ def _user_tb(tb):
     return tb
 
 
+def _trim(e):
+    # The default hook prints value.__traceback__ (not its tb argument) on recent versions.
+    tb = _user_tb(e.__traceback__)
+    e.__traceback__ = tb
+    return tb
+
+
 def _fresh_main(path):
+    # Like python's own __main__: runpy (for -m) fills in the rest; -c has no __file__.
     mod = types.ModuleType('__main__')
-    mod.__dict__.update({'__file__': path, '__builtins__': builtins, '__spec__': None,
-                         '__package__': None, '__cached__': None})
-    if path != '<string>':
+    mod.__dict__.update({'__builtins__': builtins, '__spec__': None, '__package__': None})
+    if path is not None:
         import importlib.machinery
-        mod.__loader__ = importlib.machinery.SourceFileLoader('__main__', path)
+        mod.__dict__.update({'__file__': path, '__cached__': None,
+                             '__loader__': importlib.machinery.SourceFileLoader('__main__', path)})
     sys.modules['__main__'] = mod
     return mod
 
@@ -100,20 +108,22 @@ def _fresh_main(path):
 def run_target(kind, target, args):
     if kind == 'script':
         sys.argv = [target] + args
-        sys.path[0] = os.path.dirname(os.path.abspath(target))
+        path = os.path.abspath(target)  # python >= 3.9 gives __main__ an absolute __file__
+        sys.path[0] = os.path.dirname(path)
         import io
-        with io.open_code(target) as f:
-            code = compile(f.read(), target, 'exec', dont_inherit=True)
-        exec(code, _fresh_main(target).__dict__)
+        with io.open_code(path) as f:
+            code = compile(f.read(), path, 'exec', dont_inherit=True)
+        exec(code, _fresh_main(path).__dict__)
     elif kind == 'code':
         sys.argv = ['-c'] + args
         sys.path[0] = ''
         code = compile(target, '<string>', 'exec', dont_inherit=True)
-        exec(code, _fresh_main('<string>').__dict__)
+        exec(code, _fresh_main(None).__dict__)
     else:
         import runpy
         sys.argv = [target] + args
         sys.path[0] = os.getcwd()
+        _fresh_main(None)  # runpy runs the module in sys.modules['__main__']: not in the agent's own
         if hasattr(runpy, '_run_module_as_main'):
             runpy._run_module_as_main(target, alter_argv=True)
         else:
@@ -162,7 +172,7 @@ def main(argv=None):
         _finish(srv, code, None)
         raise
     except KeyboardInterrupt as e:
-        sys.excepthook(type(e), e, _user_tb(e.__traceback__))
+        sys.excepthook(type(e), e, _trim(e))
         _finish(srv, 130, 'KeyboardInterrupt')
         sys.stdout.flush()
         sys.stderr.flush()
@@ -170,7 +180,7 @@ def main(argv=None):
         os.kill(os.getpid(), signal.SIGINT)
         return 130
     except BaseException as e:
-        sys.excepthook(type(e), e, _user_tb(e.__traceback__))
+        sys.excepthook(type(e), e, _trim(e))
         code, error = 1, '%s: %s' % (type(e).__name__, e)
     _finish(srv, code, error)
     return code

@@ -1,5 +1,6 @@
 """Installs the agent's asyncio hooks: class-level wrappers on `asyncio.BaseEventLoop`
-(`create_task`, `run_forever`, `close`, `call_exception_handler`), the runner's final
+(`create_task`, `close`, `call_exception_handler`), `asyncio.events._set_running_loop` (which
+`run_forever` calls as it starts and ends), the runner's final
 cancellation, and the interpreter's unawaited-coroutine warning. Idempotent.
 
 Each wrapper calls the original first or last exactly as asyncio would, and swallows its own
@@ -15,8 +16,8 @@ import warnings
 from . import lost, loops, registry
 
 _installed = []
-on_loop_start = []   # callables(state, loop), run on the loop thread as the loop starts
-on_loop_stop = []    # callables(state, loop), run on the loop thread as run_forever returns
+on_loop_start = []   # callables(state, loop), run on the loop thread as run_forever starts
+on_loop_stop = []    # callables(state, loop), run on the loop thread as run_forever ends
 on_shutdown = []     # callables(loop, why): asyncio.run's main coroutine finished, or loop.close()
 
 
@@ -26,7 +27,7 @@ def install():
     _installed.append(True)
     cls = _be.BaseEventLoop
     cls.create_task = registry.wrap_create_task(cls.create_task)
-    cls.run_forever = _wrap_run_forever(cls.run_forever)
+    asyncio.events._set_running_loop = _wrap_set_running_loop(asyncio.events._set_running_loop)
     cls.close = _wrap_close(cls.close)
     cls.call_exception_handler = _wrap_exception_handler(cls.call_exception_handler)
     runners = getattr(asyncio, 'runners', None)
@@ -58,29 +59,33 @@ def _call_all(callbacks, state, loop):
             pass
 
 
-def _wrap_run_forever(orig):
-    def run_forever(self, *args, **kwargs):
+_by_thread = {}  # thread ident -> (LoopState, loop) of the loop running there
+
+
+def _wrap_set_running_loop(orig):
+    # run_forever announces its start and end through events._set_running_loop(loop / None), on
+    # every version. Hooking that (rather than wrapping run_forever) keeps the agent's frame out
+    # of the tracebacks of exceptions that escape the loop, such as KeyboardInterrupt.
+    def _set_running_loop(loop):
+        orig(loop)
         try:
-            start = not self.is_running()
-            if start:
-                state = loops.state(self)
-                state.thread = threading.get_ident()
-                state.running = True
-                state.beat = time.monotonic()
-                _call_all(on_loop_start, state, self)
-        except Exception:
-            start = False
-        try:
-            return orig(self, *args, **kwargs)
-        finally:
-            if start:
-                try:
+            ident = threading.get_ident()
+            if loop is not None:
+                if isinstance(loop, _be.BaseEventLoop):
+                    state = loops.state(loop)
+                    state.thread = ident
+                    state.running = True
+                    state.beat = time.monotonic()
+                    _by_thread[ident] = (state, loop)
+                    _call_all(on_loop_start, state, loop)
+            else:
+                state, loop = _by_thread.pop(ident, (None, None))
+                if state is not None:
                     state.running = False
-                    _call_all(on_loop_stop, state, self)
-                except Exception:
-                    pass
-    run_forever.__wrapped__ = orig
-    return run_forever
+                    _call_all(on_loop_stop, state, loop)
+        except Exception:
+            pass
+    return _set_running_loop
 
 
 def _wrap_close(orig):
