@@ -41,7 +41,9 @@ import type { SyntaxNode } from '../analysis/parser';
 import type { Value } from '../analysis/resolver';
 
 function describe(v: Value, node: SyntaxNode, ctx: RuleContext): string {
-  if (v.k === 'inst') return `\`${v.cls.name}\``;
+  // Name it as the code does (`vault_lock`), else by its class (`Lock`).
+  if (node.type === 'call') return `\`${textOf(field(node, 'function') ?? node, ctx.text)}()\``;
+  if (v.k === 'inst') return node.type === 'identifier' || node.type === 'attribute' ? `\`${textOf(node, ctx.text)}\`` : `\`${v.cls.name}\``;
   if (v.k === 'acm' || v.k === 'aiter') return `\`${v.fn?.name ?? textOf(node, ctx.text)}()\``;
   return `\`${textOf(node, ctx.text)}\``;
 }
@@ -112,6 +114,20 @@ export default defineRule({
           edits: (e) => { e.delete({ start: asyncTok.start, end: keyword.start }); },
         }]);
       }
+    },
+    for_in_clause(node, ctx) {
+      // `[x for x in agen()]`: a comprehension's `for` needs `async for` too (only valid in async def).
+      if (hasToken(node, 'async')) return;
+      const right = field(node, 'right');
+      const keyword = tokenNode(node, 'for');
+      if (!right || !keyword) return;
+      const v = ctx.evaluate(right);
+      const p = ctx.resolver.protocols(v);
+      if (!p || !p.aiter || p.iter) return;
+      const fix: FixSpec | null = ctx.insideAsyncDef(node)
+        ? { title: 'Use `async for`', safety: 'unsafe', edits: (e) => { e.insert(keyword.start, 'async '); } }
+        : null;
+      ctx.report({ start: node.start, end: right.end }, `${describe(v!, right, ctx)} is an async iterator: use \`async for\``, [fix]);
     },
     for_statement(node, ctx) {
       if (hasToken(node, 'async')) return;

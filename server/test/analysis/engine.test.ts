@@ -58,6 +58,18 @@ test('incremental reparse keeps the same syntax tree as a fresh parse after many
     e.editFile(file, [{ range: { start: pos, end: pos }, text: ins }]);
     text += ins;
   }
+  // Edits inside a line, after emoji/CJK on that same line (columns in UTF-16 units), and a
+  // replacement spanning lines.
+  const mid = (needle: string, remove: number, insert: string) => {
+    const off = text.indexOf(needle);
+    assert.ok(off >= 0, needle);
+    const li = new LineIndex(text);
+    e.editFile(file, [{ range: { start: li.positionAt(off), end: li.positionAt(off + remove) }, text: insert }]);
+    text = text.slice(0, off) + insert + text.slice(off + remove);
+  };
+  mid('"🐝"', 4, '"🐝🐝 中文", y(1)');
+  mid('2\n', 1, '(3 + 中)');
+  mid('await a()\n中', 11, 'a()\n中 = 1\n中');
   const dump = (n: { type: string; start: number; end: number; children: any[] }): string => `${n.type}[${n.start},${n.end}](${n.children.map(dump).join(' ')})`;
   const inc = e.parsedOf(file);
   const other = (await createEngine({})) as EngineImpl;
@@ -210,4 +222,20 @@ test('unparsable input never throws: binary-ish text and huge nesting still chec
   const e = await createEngine({});
   e.setFile('/virtual/junk.py', '\u0000\u0001 def (((( ' + '('.repeat(2000) + '\n\tasync def f(:\n');
   assert.equal(e.check('/virtual/junk.py').problem, undefined);
+});
+
+test('the target Python version gates fixes: to_thread needs 3.9 (setting wins over requires-python)', async () => {
+  const root = workspace({
+    'pyproject.toml': '[project]\nname = "old"\nrequires-python = ">=3.8"\n',
+    'app.py': 'import requests\n\nasync def poll(u):\n    requests.get(u)\n',
+  });
+  const app = path.join(root, 'app.py');
+  const old = await createEngine({ roots: [root] });
+  old.setFile(app, fs.readFileSync(app, 'utf8'));
+  const v = old.check(app).violations;
+  assert.equal(v.length, 1);
+  assert.equal(v[0].fix, null);
+  const modern = await createEngine({ roots: [root], pythonVersion: '3.12' });
+  modern.setFile(app, fs.readFileSync(app, 'utf8'));
+  assert.equal(modern.check(app).violations[0].fix?.title, 'Run it in a thread with `await asyncio.to_thread()`');
 });
