@@ -123,10 +123,10 @@ def task_stack(params, ctx):
     out, seen, current = [], set(), task
     while current is not None and id(current) not in seen and len(out) < 200:
         seen.add(id(current))
-        for frame in _coroutine_frames(current):
-            out.append(_frame(ident, frame))
+        for frame in _task_frames(current):
+            out.append(_frame(getattr(current.get_loop(), '_thread_id', None) or ident, frame))
         awaiters = _debugger.tracer.awaiting_tasks(current)
-        current = min(awaiters, key=_task_key) if awaiters else None
+        current = min(awaiters, key=lambda t: int(_task_key(t)) if _task_key(t).isdigit() else 0) if awaiters else None
         if current is not None:
             out.append({'id': 0, 'name': 'awaited by %s' % current.get_name(), 'label': True,
                         'task': _task_key(current)})
@@ -208,36 +208,45 @@ def _frame_of(fid):
 
 
 def _task_key(task):
+    """The protocol's id of a task (the agent's registry), else its name."""
     try:
         from . import registry
-        rec = registry.lookup(task)
-        return rec[registry.ID] if rec else task.get_name()
-    except ImportError:
+        return registry.task_id(task) or task.get_name()
+    except (ImportError, AttributeError):
         return task.get_name()
 
 
 def _find_task(task_id):
     try:
         from . import registry
-    except ImportError:
+        task = registry.find_task(task_id)
+    except (ImportError, AttributeError):
         return None
-    for rec in list(registry.records.values()):
-        if rec[registry.ID] == task_id:
-            task = rec[registry.REF]()
-            return task if task is not None and not task.done() else None
-    return None
+    return task if task is not None and not task.done() else None
 
 
-def _coroutine_frames(task):
-    """Frames of a task's coroutine chain, innermost first (suspended, or live when it runs)."""
-    frames, coro = [], task.get_coro()
-    while coro is not None and len(frames) < 100:
-        frame = getattr(coro, 'cr_frame', None) or getattr(coro, 'gi_frame', None) or getattr(coro, 'ag_frame', None)
-        if frame is None:
-            break
-        frames.append(frame)
-        coro = getattr(coro, 'cr_await', None) or getattr(coro, 'gi_yieldfrom', None)
-    frames.reverse()
+def _task_frames(task):
+    """A task's await chain as frames, innermost first: the suspended coroutines' frames, or, for
+    the task running on a paused thread, that thread's frames down to the task's own coroutine."""
+    coro = task.get_coro()
+    root = getattr(coro, 'cr_frame', None) or getattr(coro, 'gi_frame', None)
+    frames = []
+    ident = getattr(task.get_loop(), '_thread_id', None)
+    if root is not None and ident in DBG.paused and getattr(coro, 'cr_running', False):
+        for frame in DBG.stack(ident):
+            frames.append(frame)
+            if frame is root:
+                break
+        else:
+            frames = []
+    if not frames:
+        while coro is not None and len(frames) < 100:
+            frame = getattr(coro, 'cr_frame', None) or getattr(coro, 'gi_frame', None) or getattr(coro, 'ag_frame', None)
+            if frame is None:
+                break
+            frames.append(frame)
+            coro = getattr(coro, 'cr_await', None) or getattr(coro, 'gi_yieldfrom', None)
+        frames.reverse()
     return [f for f in frames if DBG.filter.is_user(f.f_code.co_filename)] or frames[:1]
 
 
@@ -274,28 +283,13 @@ def _hook_lost_errors():
 
 
 def _on_main_start():
-    """Runs on the main thread just before the target: the settrace engine must install itself
-    there (sys.settrace is per thread); harmless for the monitoring engine."""
+    """Runs on the main thread just before the target (a `before_run` hook): the settrace engine
+    must install itself there (sys.settrace is per thread); harmless for the monitoring engine."""
+    if threading.current_thread() is not threading.main_thread():
+        return
     install = getattr(DBG.engine, 'install_on_main', None)
     if install is not None:
         install()
-
-
-def _hook_main_start():
-    # The agent runs the target through runpy on the main thread after `run`; `before_run` hooks
-    # run on whichever thread answers `run`. Wrapping runpy's private `_run_code` once reaches the
-    # main thread itself; when it is missing, the engine falls back to its other ways in.
-    import runpy
-    original = getattr(runpy, '_run_code', None)
-    if original is None:
-        return
-
-    def _run_code(*args, **kwargs):
-        runpy._run_code = original
-        if threading.current_thread() is threading.main_thread():
-            _on_main_start()
-        return original(*args, **kwargs)
-    runpy._run_code = _run_code
 
 
 def _watch_adapter(pid):
@@ -322,5 +316,4 @@ def _watch_adapter(pid):
 
 _install_excepthooks()
 _hook_lost_errors()
-_hook_main_start()
-dispatch.before_run(lambda: _on_main_start() if threading.current_thread() is threading.main_thread() else None)
+dispatch.before_run(_on_main_start)

@@ -44,6 +44,7 @@ class MonitoringEngine:
                 mon.register_callback(tool, self.E.PY_START, self._on_start)
                 mon.register_callback(tool, self.E.PY_RESUME, self._on_start)
                 mon.register_callback(tool, self.E.RAISE, self._on_raise)
+                mon.register_callback(tool, self.E.JUMP, self._on_jump)
                 return True
         return False
 
@@ -64,6 +65,8 @@ class MonitoringEngine:
             if not self._wanted(code):
                 mon.set_local_events(self.tool, code, 0)
                 self._local.discard(code)
+            else:
+                mon.set_local_events(self.tool, code, self._local_events())
         # Code already on some thread's stack will not start again: arm it now.
         for frame in list(sys._current_frames().values()):
             while frame is not None:
@@ -81,7 +84,7 @@ class MonitoringEngine:
         for code in self._local:
             mon.set_local_events(tool, code, 0)
         self._local.clear()
-        for event in (self.E.LINE, self.E.PY_START, self.E.PY_RESUME, self.E.RAISE):
+        for event in (self.E.LINE, self.E.PY_START, self.E.PY_RESUME, self.E.RAISE, self.E.JUMP):
             mon.register_callback(tool, event, None)
         mon.free_tool_id(tool)
 
@@ -93,10 +96,15 @@ class MonitoringEngine:
             return True
         return dbg.wants_all_lines() and dbg.filter.is_user(code.co_filename)
 
+    def _local_events(self):
+        # A pause must also catch a loop on one line (`while True: work()`), which raises no
+        # LINE event after its first pass: backward jumps (JUMP) count as lines while pausing.
+        return self.E.LINE | (self.E.JUMP if self.dbg.pause_requested else 0)
+
     def _arm(self, code):
         if code not in self._local:
             self._local.add(code)
-            mon.set_local_events(self.tool, code, self.E.LINE)
+            mon.set_local_events(self.tool, code, self._local_events())
 
     def _on_start(self, code, offset):
         if self._wanted(code):
@@ -118,8 +126,25 @@ class MonitoringEngine:
             self._busy.on = False
         return None
 
+    def _on_jump(self, code, offset, destination):
+        if not self.dbg.pause_requested:
+            return self.DISABLE
+        if destination >= offset or getattr(self._busy, 'on', False):
+            return None
+        frame = sys._getframe(1)
+        self._busy.on = True
+        try:
+            self.dbg.on_line(frame, frame.f_lineno)
+        finally:
+            self._busy.on = False
+        return None
+
     def _on_raise(self, code, offset, exc):
         if getattr(self._busy, 'on', False):
+            return None
+        # RAISE fires again in every frame the exception propagates to; only the first counts.
+        tb = getattr(exc, '__traceback__', None)
+        if tb is not None and tb.tb_next is not None:
             return None
         self._busy.on = True
         try:

@@ -107,7 +107,7 @@ export async function prepareLaunch(config: LaunchConfig, agentDir: string): Pro
   const pythonVersion = await checkPython(python, env);
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskscope-'));
   const portFile = path.join(tmpDir, 'port');
-  const argv = ['-m', 'taskscope_agent', '--port', '0', '--port-file', portFile, '--wait'];
+  const argv = ['-m', 'taskscope_agent.debugger_main', '--port', '0', '--port-file', portFile, '--wait'];
   if (typeof config.loopBlockedThresholdMs === 'number' && config.loopBlockedThresholdMs > 0) {
     argv.push('--blocked-threshold-ms', String(Math.round(config.loopBlockedThresholdMs)));
   }

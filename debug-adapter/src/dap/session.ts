@@ -260,7 +260,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
 
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
     await this.handle(response, async () => {
-      const kill = args.terminateDebuggee ?? !this.attachArgs;
+      const kill = args?.terminateDebuggee ?? !this.attachArgs;
       if (kill) {
         await this.stopDebuggee('SIGKILL', 0);
       } else if (this.agent && !this.agent.isClosed) {
@@ -284,7 +284,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
         await this.stopDebuggee('SIGKILL', 0);
         this.agent?.close();
         this.resetPauseState();
-        const next = (args.arguments as LaunchArguments | undefined) ?? this.launchArgs;
+        const next = (args?.arguments as LaunchArguments | undefined) ?? this.launchArgs;
         this.launchArgs = next;
         this.debuggee = undefined;
         await this.startDebuggee(next);
