@@ -3,7 +3,8 @@
 // the same tree-sitter grammar the engine uses, and writes a compact table to
 // server/src/analysis/library/typeshed.json (committed; `check: true` fails if it is stale).
 //
-// Recorded per function/method: 'a' async def (returns a coroutine), 'w' returns another
+// Recorded per function/method: 'a' async def (returns a coroutine; 'a>i:<class>' when awaiting
+// it gives an instance of a known class), 'w' returns another
 // awaitable (Coroutine/Awaitable), 'ai' returns an async iterator, 'n' returns something
 // definitely not awaitable, 'i:<qualified class>' returns an instance, '?' unknown (TypeVars,
 // unions, conflicting overloads). Per class: bases (emitted ones), methods, attribute types and
@@ -204,7 +205,16 @@ export async function generate({ root, check }) {
       }
     }
   }
+  // `async def` returning an instance: 'a>i:<class>' (what `await` gives), else plain 'a'.
+  const asyncDesc = (mod, s, clsQ) => {
+    const r = annDesc(mod, s.ret, clsQ);
+    return r.startsWith('c:') ? `a>${r}` : 'a';
+  };
   const finish = (desc) => {
+    if (desc.startsWith('a>')) {
+      const inner = finish(desc.slice(2));
+      return inner.startsWith('i:') ? `a>${inner}` : 'a';
+    }
     if (!desc.startsWith('c:')) return desc;
     const q = desc.slice(2);
     if (emittedClasses.has(q)) return `i:${q}`;
@@ -214,7 +224,7 @@ export async function generate({ root, check }) {
     const i = q.lastIndexOf('.');
     const mod = q.slice(0, i), name = q.slice(i + 1);
     const d = load(mod).defs.get(name);
-    if (d.kind === 'func') out.functions[q] = finish(combine(d.sigs.map((s) => s.async ? 'a' : annDesc(mod, s.ret, null))));
+    if (d.kind === 'func') out.functions[q] = finish(combine(d.sigs.map((s) => s.async ? asyncDesc(mod, s, null) : annDesc(mod, s.ret, null))));
     else if (d.kind === 'class') {
       const c = { b: [], m: {}, f: classFlags(q) };
       for (const b of d.bases) {
@@ -223,7 +233,7 @@ export async function generate({ root, check }) {
       }
       for (const [mn, sigs] of [...d.methods].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         if (mn.startsWith('_') && !mn.startsWith('__')) continue;
-        c.m[mn] = finish(combine(sigs.map((s) => s.async ? 'a' : annDesc(mod, s.ret, q))));
+        c.m[mn] = finish(combine(sigs.map((s) => s.async ? asyncDesc(mod, s, q) : annDesc(mod, s.ret, q))));
       }
       const attrs = {};
       for (const [an, ann] of [...d.attrs].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {

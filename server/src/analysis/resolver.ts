@@ -329,6 +329,8 @@ export class Resolver {
     // even when their sources sit in a workspace root (checking the stdlib itself).
     const known = libModule(module);
     if (known?.[name]) return this.libSymbol(known[name]);
+    // `import concurrent.futures`: a described submodule of an undescribed package.
+    if (libModule(`${module}.${name}`)) return { k: 'module', name: `${module}.${name}` };
     const file = this.ws.resolveModule(module, fromFile);
     if (file) {
       const s = this.ws.summaryOf(file);
@@ -660,6 +662,7 @@ export class Resolver {
         // The result of awaiting: only what a return annotation says.
         const inner = this.evaluate(named(node)[0] ?? null);
         if (inner?.k === 'coro' && inner.fn.project?.fn.returns) return this.evalRef(inner.fn.project.module, { ...inner.fn.project.fn.returns, ann: true });
+        if (inner?.k === 'coro' && inner.fn.lib?.startsWith('a>')) return this.libReturn(inner.fn.lib.slice(2));
         return null;
       }
       case 'conditional_expression': {
@@ -773,7 +776,7 @@ export class Resolver {
     return null;
   }
 
-  private libReturn(desc: string): Value | null {
+  libReturn(desc: string): Value | null {
     if (desc === 'w') return { k: 'awaitable' };
     if (desc === 'ai') return { k: 'aiter' };
     if (desc === 'n') return { k: 'nonawaitable', what: 'a non-awaitable value' };
@@ -799,7 +802,7 @@ export class Resolver {
 
 export function libFunc(qname: string, desc: string, owner?: Cls): Func {
   const name = qname.slice(qname.lastIndexOf('.') + 1);
-  if (desc === 'a') return { qname, name, kind: 'async', lib: desc, owner };
+  if (desc === 'a' || desc.startsWith('a>')) return { qname, name, kind: 'async', lib: desc, owner };
   return { qname, name, kind: desc === '?' ? 'sync' : 'sync', lib: desc, owner };
 }
 

@@ -2,7 +2,7 @@
  * Maintained knowledge of popular libraries that typeshed does not cover (or covers only as
  * third-party stubs we do not ship): which calls return coroutines, async context managers and
  * async iterators, and which are plain sync. Same shape as the generated typeshed.json, so the
- * resolver treats both alike. Descriptors: 'a' async def, 'w' returns an awaitable, 'ai' async
+ * resolver treats both alike. Descriptors: 'a' async def ('a>i:<class>': awaiting it gives an instance), 'w' returns an awaitable, 'ai' async
  * iterator, 'n' not awaitable, 'i:<class>' an instance, '?' unknown. Class flags: A=__aenter__,
  * E=__enter__, I=__aiter__, T=__iter__, W=__await__.
  *
@@ -56,7 +56,7 @@ export const thirdParty: LibraryTable = {
     'aiofiles.open': 'i:aiofiles.AiofilesContextManager',
     ...Object.fromEntries(['remove', 'rename', 'stat', 'mkdir', 'makedirs', 'listdir', 'unlink'].map((n) => [`aiofiles.os.${n}`, 'a'])),
     ...Object.fromEntries(['exists', 'isfile', 'isdir', 'getsize'].map((n) => [`aiofiles.os.path.${n}`, 'a'])),
-    'asyncpg.connect': 'a',
+    'asyncpg.connect': 'a>i:asyncpg.connection.Connection',
     'asyncpg.create_pool': 'i:asyncpg.pool.Pool',
     'redis.asyncio.from_url': 'i:redis.asyncio.Redis',
     'aiosqlite.connect': 'i:aiosqlite.Connection',
