@@ -52,8 +52,8 @@ async def client(number: int, port: int) -> None:
 
 async def reporter() -> None:
     while True:
-        await asyncio.sleep(3)
-        time.sleep(1.2)  # blocks the event loop: every task stalls meanwhile
+        await asyncio.sleep(5)
+        time.sleep(2)  # blocks the loop
 
 
 async def main() -> None:

@@ -1,6 +1,7 @@
 // Drives the VS Code workbench in headless Debian chromium (playwright-core): launch, wait for the
 // workbench, and the few UI gestures the tests need. Every wait is on a DOM state and bounded;
 // nothing sleeps. Selectors were checked against VS Code 1.100.3 (code-server 4.100.3).
+/* global document */ // used inside page.waitForFunction (runs in the browser)
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
@@ -48,8 +49,13 @@ export function ui(page) {
       const input = page.locator('.quick-input-widget input');
       await input.waitFor();
       await input.fill('>' + title);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-      await page.keyboard.press('Enter');
+      // Click the row whose label is exactly the title: the first row may be another command
+      // ("similar commands", recently used) and Enter would run that one.
+      const row = page.locator('.quick-input-list .monaco-list-row').filter({
+        has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
+      }).first();
+      await row.waitFor();
+      await row.click();
       await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
     },
     /** Moves the cursor to a 1-based line (Quick Open ":N"), waits for the status bar to say so. */
@@ -76,6 +82,23 @@ export function ui(page) {
       if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
       await page.locator(`.pane-header[aria-label^="${title}"][aria-expanded="true"]`).first().waitFor();
       return page.locator('.pane', { has: header });
+    },
+    /** Collapses the other panes of the side bar so a view's rows are all rendered (lists are virtual). */
+    async collapseOtherPanes(title) {
+      const others = page.locator(`.sidebar .pane-header[aria-expanded="true"]:not([aria-label^="${title}"])`);
+      for (let i = 0; i < 8 && (await others.count()) > 0; i++) await others.first().click();
+    },
+    /** Drags the side bar's edge so it is `width` px wide (room for the task rows' descriptions). */
+    async widenSidebar(width) {
+      const bar = page.locator('.part.sidebar').first();
+      const box = await bar.boundingBox();
+      if (!box || box.width >= width) return;
+      const x = box.x + box.width, y = box.y + box.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + (width - box.width), y, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForFunction((w) => (document.querySelector('.part.sidebar')?.getBoundingClientRect().width ?? 0) >= w - 20, width, { timeout: 5_000 }).catch(() => {});
     },
     /** Rows of a tree pane: aria-label and aria-level of each rendered row. */
     async rows(pane) {

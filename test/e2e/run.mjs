@@ -160,9 +160,13 @@ async function sampleSuite(browser, vsix) {
     await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ timeout: 60_000 });
     await u.waitForCursorLine(bp);
-    await page.locator('.debug-call-stack .state.label', { hasText: /breakpoint/i }).first().waitFor({ timeout: 10_000 }).catch(() => {});
+    await page.locator('.debug-call-stack .state.label', { hasText: /breakpoint/i }).first().waitFor({ timeout: 10_000 });
+    // The frame's locals, and the task tree answered while paused.
+    await page.locator('.debug-variables .monaco-list-row', { hasText: 'source' }).first().waitFor({ timeout: 15_000 });
+    const tasks = await u.expandView('Async Tasks');
+    await tasks.locator('.monaco-list-row', { hasText: 'client-0' }).first().waitFor({ timeout: 15_000 });
     await shot(page, 'breakpoint');
-    await u.command('Debug: Remove All Breakpoints');
+    await u.command('Remove All Breakpoints');
     await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'detached' });
     await page.keyboard.press('F5'); // continue
     await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ state: 'detached' });
@@ -171,6 +175,8 @@ async function sampleSuite(browser, vsix) {
   await check('Async Tasks view shows the tasks under their owners', page, async () => {
     if (!(await page.locator('.debug-toolbar').isVisible())) throw new Error('no debug session running');
     const pane = await u.expandView('Async Tasks');
+    await u.collapseOtherPanes('Async Tasks'); // the list is virtual: only rows on screen exist
+    await u.widenSidebar(520);
     await pane.locator('.monaco-list-row', { hasText: 'client-2' }).first().waitFor({ timeout: 45_000 });
     await pane.locator('.monaco-list-row', { hasText: 'handler-' }).first().waitFor({ timeout: 30_000 });
     const rows = await u.rows(pane);
@@ -197,16 +203,23 @@ async function sampleSuite(browser, vsix) {
 
   await check('a blocked loop raises the notification', page, async () => {
     if (!(await page.locator('.debug-toolbar').isVisible())) throw new Error('no debug session running');
-    const sleepLine = lineOf(live, /time\.sleep\(/);
+    const sleepLine = lineOf(live, /^\s+time\.sleep\(/);
+    // Show the blocking line's neighbourhood (the cursor stays elsewhere: "Go to line" must move it).
+    await u.openFile('live/server.py');
+    await u.goToLine(sleepLine - 8);
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Event loop blocked' }).first();
     await toast.waitFor({ timeout: 30_000 });
+    await shot(page, 'loop-blocked');
     const text = (await toast.innerText()).replace(/\s+/g, ' ');
     log(`  notification: ${text}`);
     if (!text.includes('reporter()') || !text.includes(`server.py:${sleepLine}`)) throw new Error(`unexpected notification text: ${text}`);
+    // The program blocks for 1.2 s: the notification gives the episode's real duration.
+    const m = /Event loop blocked for ([\d.]+) (ms|s)\b/.exec(text);
+    const seconds = m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : NaN;
+    if (!(seconds >= 0.9 && seconds < 5)) throw new Error(`unexpected duration in: ${text}`);
     await toast.locator('.monaco-button', { hasText: 'Go to line' }).click();
     await u.waitForCursorLine(sleepLine);
     await page.locator('.statusbar-item', { hasText: /Loop/ }).first().waitFor();
-    await shot(page, 'loop-blocked');
   }, 60);
 
   await stopDebugging(page).catch(() => {});

@@ -49,6 +49,7 @@ function groupItem(node: Extract<TreeNode, { kind: 'group' }>): vscode.TreeItem 
   const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = node.key;
   item.contextValue = `group.${node.group}`;
+  item.accessibilityInformation = { label: node.group === 'coroutine' ? `${node.label}, ${node.ids.length} tasks` : node.label };
   switch (node.group) {
     case 'orphans':
       item.iconPath = new vscode.ThemeIcon('debug-disconnect');

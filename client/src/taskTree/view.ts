@@ -129,7 +129,7 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
         const nodes = this.model.shownTaskNodes(2000);
         if (this.model.filter.minWaitSeconds > 0) this.emitter.fire(undefined);
         else if (nodes.length) this.emitter.fire(nodes);
-      }, 5000);
+      }, 2000);
     }
   }
 
