@@ -10,10 +10,10 @@ import { ADAPTER, check, findPythons, type Case, type Python } from './harness';
 import { breakpointCases } from './cases/breakpoints';
 import { exceptionCases } from './cases/exceptions';
 import { lifecycleCases } from './cases/lifecycle';
-import { steppingCases } from './cases/stepping';
+import { steppingCases, threadCases } from './cases/stepping';
 import { taskCases } from './cases/tasks';
 
-const cases: Case[] = [...breakpointCases, ...steppingCases, ...exceptionCases, ...taskCases, ...lifecycleCases];
+const cases: Case[] = [...breakpointCases, ...steppingCases, ...threadCases, ...exceptionCases, ...taskCases, ...lifecycleCases];
 const only = process.env.DAP_CASE ? new RegExp(process.env.DAP_CASE) : null;
 const pythons: Python[] = findPythons().filter((p: Python) => !process.env.DAP_PYTHON || p.version.startsWith(process.env.DAP_PYTHON));
 

@@ -138,6 +138,7 @@ class Debugger:
         state = Paused(ident, frame, reason, frames, exception, text)
         with self.lock:
             self.steps.pop(ident, None)
+            self._forget_dead_steps()
             self.pause_requested = False
             self.paused[ident] = state
         self.engine.update()
@@ -166,11 +167,20 @@ class Debugger:
                 self.steps[ident] = tracer.Step(action, ident, frame if frames is None else None, self.filter)
         self.engine.update()
 
+    def _forget_dead_steps(self):
+        # A step whose thread ended (stepping off the end of a thread's function) never lands;
+        # left in place it would keep every line of the user's code traced.
+        if self.steps:
+            alive = {t.ident for t in threading.enumerate()}
+            for ident in [i for i in self.steps if i not in alive]:
+                self.steps.pop(ident, None)
+
     # -- requests (any thread) -------------------------------------------------------------------
 
     def resume(self, ident=None, step=None):
         """`continue` releases every paused thread; `step` only the given one."""
         with self.lock:
+            self._forget_dead_steps()
             targets = [self.paused[ident]] if step else list(self.paused.values())
             for state in targets:
                 state.inbox.put(('resume', step or 'continue'))

@@ -30,6 +30,7 @@ class MonitoringEngine:
         self.DISABLE = mon.DISABLE
         self._local = set()  # code objects we gave local events
         self._busy = threading.local()
+        self._lock = threading.RLock()  # update() runs on the agent's and on paused threads
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -50,11 +51,15 @@ class MonitoringEngine:
 
     def update(self):
         """Re-arms events after breakpoints, exception filters, steps or pause requests changed."""
+        with self._lock:
+            self._update()
+
+    def _update(self):
         dbg = self.dbg
         watching = bool(dbg.breakpoints) or dbg.wants_all_lines()
         want_raise = 'raised' in dbg.exception_filters
         if not watching and not want_raise:
-            self.shutdown()
+            self._shutdown()
             return
         if not self._claim():
             return
@@ -77,6 +82,10 @@ class MonitoringEngine:
         mon.restart_events()
 
     def shutdown(self):
+        with self._lock:
+            self._shutdown()
+
+    def _shutdown(self):
         if self.tool is None:
             return
         tool, self.tool = self.tool, None

@@ -29,6 +29,7 @@ class SettraceEngine:
         self._busy = threading.local()
         self._sigint_hooked = False
         self._pending_main = False
+        self._lock = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -37,6 +38,10 @@ class SettraceEngine:
         return bool(dbg.breakpoints) or dbg.wants_all_lines() or 'raised' in dbg.exception_filters
 
     def update(self):
+        with self._lock:
+            self._update()
+
+    def _update(self):
         self.active = self._needed()
         if not self.active:
             threading.settrace(None)

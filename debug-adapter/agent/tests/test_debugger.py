@@ -9,6 +9,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 import unittest
 
 from taskscope_agent import debugger
@@ -301,6 +302,7 @@ class DebuggerTest(unittest.TestCase):
             run.thread.start()
         else:
             run.thread.start()
+            time.sleep(0.05)  # pause a program that is well into its loop
             run.dbg.request_pause()
         body = run.stopped()
         self.assertEqual(body['reason'], 'pause')

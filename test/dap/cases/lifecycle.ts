@@ -84,6 +84,7 @@ export const lifecycleCases: Case[] = [
     args: ['forever'],
     async script(s) {
       await s.waitOutput(/child=\d+/);
+      s.adapterKilled = true;
       process.kill(s.adapterPid!, 'SIGKILL');
       s.log.push('adapter killed');
     },

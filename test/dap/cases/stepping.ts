@@ -86,3 +86,31 @@ export const steppingCases: Case[] = [
     ],
   },
 ];
+
+export const threadCases: Case[] = [
+  {
+    name: 'breakpoints in a thread and in an executor job',
+    fixture: 'threads.py',
+    breakpoints: ['thread_line', 'executor_line'],
+    async script(s) {
+      await s.stopped();
+      await s.vars('n');
+      const threads = (await s.dc.threadsRequest()).body.threads;
+      s.log.push(`  stopped thread: ${threads.find((t) => t.id === s.threadId)?.name}`);
+      await s.step('next');
+      // Stepping off the end of the thread's function: the thread ends, the next stop is elsewhere.
+      await s.stopped();
+      await s.vars('label');
+      await s.step('continue');
+      await s.exited();
+    },
+    expect: [
+      'stopped breakpoint threads.py:@thread_line crunch',
+      '  n = 10',
+      '  stopped thread: cruncher',
+      'stopped breakpoint threads.py:@executor_line job',
+      "  label = 'done'",
+      'exited 0',
+    ],
+  },
+];
