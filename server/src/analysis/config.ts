@@ -19,6 +19,8 @@ export interface PytestConfig {
   asyncioPlugin: boolean;
   /** anyio (its pytest plugin ships with it) appears installed or declared. */
   anyioPlugin: boolean;
+  /** Another async test runner plugin (pytest-trio, pytest-twisted…) whose rules we do not model. */
+  otherPlugin: boolean;
   /** `python_files` globs. */
   pythonFiles: string[];
   /** The file the settings came from, if any. */
@@ -165,12 +167,15 @@ export function configFor(file: string, roots: string[], sitePackages: string[])
   const pluginByOpts = !!raw?.addopts && /-p\s*pytest_asyncio/.test(raw.addopts);
   const asyncioPlugin = modeSet || pluginByOpts || declaredOrInstalled(dir, stopAt, 'pytest-asyncio', 'pytest_asyncio', sitePackages);
   const anyioPlugin = declaredOrInstalled(dir, stopAt, 'anyio', 'anyio', sitePackages);
+  const otherPlugin = [['pytest-trio', 'pytest_trio'], ['pytest-twisted', 'pytest_twisted'], ['pytest-tornasync', 'pytest_tornasync']]
+    .some(([dist, mod]) => declaredOrInstalled(dir, stopAt, dist, mod, sitePackages));
   const cfg: FileConfig = {
     pytest: {
       mode: mode === 'auto' ? 'auto' : 'strict',
       modeSet,
       asyncioPlugin,
       anyioPlugin,
+      otherPlugin,
       pythonFiles: raw?.pythonFiles ? raw.pythonFiles.split(/\s+/).filter(Boolean) : ['test_*.py', '*_test.py'],
       source: raw?.source ?? null,
     },

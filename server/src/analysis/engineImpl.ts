@@ -131,6 +131,16 @@ export class EngineImpl implements Engine {
   }
 
   check(file: string): CheckResult {
+    try {
+      return this.checkUnguarded(file);
+    } catch (e) {
+      // Never fatal for the caller: report the file as not analysed.
+      this.log(`check failed on ${file}: ${(e as Error)?.stack ?? e}`);
+      return { violations: [], problem: { path: file, message: `internal error: ${(e as Error)?.message ?? e}` } };
+    }
+  }
+
+  private checkUnguarded(file: string): CheckResult {
     const st = this.files.get(file);
     if (!st) return { violations: [], problem: { path: file, message: 'file was not set' } };
     let parsed: ParsedFile;

@@ -32,17 +32,19 @@ export function textOf(node: SyntaxNode, text: string): string {
   return text.slice(node.start, node.end);
 }
 
-/** `a.b.c` for identifier/attribute chains, else null. */
+/** `a.b.c` for identifier/attribute chains, else null (iterative: chains can be very long). */
 export function dottedParts(node: SyntaxNode | null, text: string): string[] | null {
-  if (!node) return null;
-  if (node.type === 'identifier') return [textOf(node, text)];
-  if (node.type === 'attribute') {
-    const obj = dottedParts(field(node, 'object'), text);
-    const attr = field(node, 'attribute');
-    if (!obj || !attr) return null;
-    return [...obj, textOf(attr, text)];
+  const parts: string[] = [];
+  let n = node;
+  while (n && n.type === 'attribute') {
+    const attr = field(n, 'attribute');
+    if (!attr) return null;
+    parts.push(textOf(attr, text));
+    n = field(n, 'object');
   }
-  return null;
+  if (!n || n.type !== 'identifier') return null;
+  parts.push(textOf(n, text));
+  return parts.reverse();
 }
 
 /** Strips parentheses around an expression. */

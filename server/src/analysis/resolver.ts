@@ -622,11 +622,17 @@ export class Resolver {
   // ---- expressions ---------------------------------------------------------------------
 
   /** What an expression evaluates to, or null. */
+  private depth = 0;
+
   evaluate(node: SyntaxNode | null): Value | null {
     if (!node) return null;
     if (this.exprCache.has(node)) return this.exprCache.get(node)!;
     this.exprCache.set(node, null);
-    const v = this.evaluateUncached(node);
+    // Pathological nesting (`f()()()…` thousands deep) is not worth a stack overflow: unknown.
+    if (this.depth > 400) return null;
+    this.depth++;
+    let v: Value | null;
+    try { v = this.evaluateUncached(node); } finally { this.depth--; }
     this.exprCache.set(node, v);
     return v;
   }

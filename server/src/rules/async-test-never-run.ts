@@ -181,6 +181,8 @@ export default defineRule({
       const isConftest = path.basename(ctx.file) === 'conftest.py';
       if (!isConftest && !matchesPythonFiles(ctx.file, pytest.pythonFiles)) return;
       if (classNode && !/^Test/.test(textOf(field(classNode, 'name') ?? classNode, ctx.text))) return;
+      // A runner plugin we do not model decides for itself.
+      if (pytest.otherPlugin) return;
       const marks = marksOf(node, ctx);
       if (marks.unknown) return;
       const scopeMarks: Marks = { asyncio: false, anyio: false, unknown: false, fixture: null };

@@ -49,6 +49,8 @@ test('plugin presence from declared dependencies or an installed package', () =>
   assert.equal(cfg({ 'requirements-dev.txt': 'pytest\npytest-asyncio>=0.23\n' }).pytest.asyncioPlugin, true);
   assert.equal(cfg({ 'requirements.txt': 'pytest\n' }).pytest.asyncioPlugin, false);
   assert.equal(cfg({ 'pyproject.toml': '[project]\ndependencies = ["anyio>=4"]\n' }).pytest.anyioPlugin, true);
+  assert.equal(cfg({ 'requirements.txt': 'pytest-trio\n' }).pytest.otherPlugin, true);
+  assert.equal(cfg({ 'requirements.txt': 'trio\n' }).pytest.otherPlugin, false);
   clearConfigCache();
   const root = dir({ 'sp/pytest_asyncio/__init__.py': '' });
   assert.equal(configFor(path.join(root, 'test_a.py'), [root], [path.join(root, 'sp')]).pytest.asyncioPlugin, true);

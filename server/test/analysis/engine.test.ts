@@ -222,6 +222,12 @@ test('unparsable input never throws: binary-ish text and huge nesting still chec
   const e = await createEngine({});
   e.setFile('/virtual/junk.py', '\u0000\u0001 def (((( ' + '('.repeat(2000) + '\n\tasync def f(:\n');
   assert.equal(e.check('/virtual/junk.py').problem, undefined);
+  // Pathologically deep expressions: long attribute and call chains, in and out of async def.
+  const deep = ['x = a' + '.b'.repeat(20000), 'y = f' + '()'.repeat(20000), 'async def g():\n    await ' + 'a.'.repeat(20000) + 'b()'];
+  for (const [i, text] of deep.entries()) {
+    e.setFile(`/virtual/deep${i}.py`, text + '\n');
+    assert.deepEqual(e.check(`/virtual/deep${i}.py`), { violations: [] });
+  }
 });
 
 test('the target Python version gates fixes: to_thread needs 3.9 (setting wins over requires-python)', async () => {
