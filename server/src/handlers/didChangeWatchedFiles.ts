@@ -24,6 +24,8 @@ export function onDidChangeWatchedFiles(session: Session, params: DidChangeWatch
       continue;
     }
     if (change.type === FileChangeType.Deleted) {
+      // The engine may hold a summary of the file read from disk for an import: forget it.
+      if (!openPaths.has(file)) forget(session, file);
       // A deleted folder arrives as one event for the folder.
       const prefix = file + path.sep;
       for (const known of [...session.workspaceFiles]) {
@@ -31,12 +33,17 @@ export function onDidChangeWatchedFiles(session: Session, params: DidChangeWatch
         session.workspaceFiles.delete(known);
         toCheck.delete(known);
         if (openPaths.has(known)) continue;
-        try { session.engine.removeFile(known); } catch (e) { session.log(`internal error removing ${known}: ${(e as Error).message}`); }
+        forget(session, known);
         clearDiagnostics(session, pathToUri(known));
       }
       continue;
     }
-    if (!file.endsWith('.py') || openPaths.has(file) || !inWorkspace(session, file)) continue;
+    if (!file.endsWith('.py') || openPaths.has(file)) continue;
+    if (!inWorkspace(session, file)) {
+      // Not ours to check (e.g. a virtual env), but imports may read it: drop any stale summary.
+      forget(session, file);
+      continue;
+    }
     const read = readPythonFile(file);
     if ('error' in read) {
       session.log(`${file}: ${read.error}`);
@@ -59,4 +66,13 @@ export function onDidChangeWatchedFiles(session: Session, params: DidChangeWatch
   }
   for (const file of toCheck) checkAndPublish(session, pathToUri(file));
   scheduleOpenDocuments(session);
+}
+
+/** Removes a file from the engine, which then reads the disk again if something imports it. */
+function forget(session: Session, file: string): void {
+  try {
+    session.engine.removeFile(file);
+  } catch (e) {
+    session.log(`internal error removing ${file}: ${(e as Error).message}`);
+  }
 }

@@ -39,6 +39,9 @@ export function noqaEdit(lineText: string, lineNo: number, rule: string): TextEd
     const at = hash + m.index + m[0].length;
     return { range: { start: { line: lineNo, character: at }, end: { line: lineNo, character: at } }, newText: `, ${rule}` };
   }
-  const end = text.replace(/\s+$/, '').length;
+  const code = text.replace(/\s+$/, '');
+  // After a line continuation a comment is a syntax error: offer nothing there.
+  if (code.endsWith('\\')) return null;
+  const end = code.length;
   return { range: { start: { line: lineNo, character: end }, end: { line: lineNo, character: text.length } }, newText: `  # noqa: ${rule}` };
 }
