@@ -42,10 +42,33 @@ export class EditBuilder {
   /** Offset of the start of the line holding `offset`. */
   lineStart(offset: number): number { return this.lines.lineStarts[this.lines.lineOf(offset)]; }
 
-  /** Spelling for `module.name` in this file, importing the module if nothing binds it. */
+  /**
+   * Spelling for `module.name` in this file: an existing binding of the name, else through the
+   * module's binding (`aio.sleep`), else — if the file imports names from that module
+   * (`from unittest import TestCase`) — added to that import, else `import module` is added.
+   */
   importName(module: string, name: string): string {
+    let fromStyle = false;
+    let moduleBound = false;
     for (const [local, b] of this.module.imports) {
-      if (b.module === module && b.name === name && !this.module.conflicts.has(local)) return local;
+      if (this.module.conflicts.has(local)) continue;
+      if (b.module === module && b.name === name) return local;
+      if (b.module === module && b.name) fromStyle = true;
+      if (b.module === module && !b.name) moduleBound = true;
+    }
+    if (!moduleBound && fromStyle && !this.hasTopLevel(name)) {
+      const stmt = this.root.children.find((c) => c.type === 'import_from_statement' && !c.children.some((x) => x.type === 'wildcard_import')
+        && field(c, 'module_name')?.type === 'dotted_name' && textOf(field(c, 'module_name')!, this.text).replace(/\s+/g, '') === module);
+      const names = stmt ? stmt.children.filter((c) => c.field === 'name') : [];
+      const last = names[names.length - 1];
+      const key = `${module}:${name}`;
+      if (last) {
+        if (!this.addedImports.has(key)) {
+          this.addedImports.set(key, name);
+          this.insert(last.end, `, ${name}`);
+        }
+        return name;
+      }
     }
     return `${this.importModule(module)}.${name}`;
   }
