@@ -25,6 +25,8 @@ test('blocked-loop message names the function and the line', () => {
 test('lost-error lines', () => {
   assert.equal(lostErrorText({ kind: 'never-awaited', task: null, coroutine: 'fetch', message: '', createdAt: null }),
     'Coroutine was never awaited: fetch()');
-  assert.equal(lostErrorText({ kind: 'exception-never-retrieved', task: 'Task-7', coroutine: 'poll', message: 'ValueError: boom', createdAt: null }),
-    'Task exception was never retrieved: Task-7 (poll): ValueError: boom');
+  assert.equal(lostErrorText({ kind: 'never-awaited', task: null, coroutine: 'fetch', message: "coroutine 'fetch' was never awaited", createdAt: null }),
+    "Coroutine was never awaited: fetch(): coroutine 'fetch' was never awaited");
+  assert.equal(lostErrorText({ kind: 'exception-never-retrieved', task: '7', coroutine: 'poll', message: 'Task exception was never retrieved', createdAt: null, exception: 'ValueError: boom' } as Parameters<typeof lostErrorText>[0]),
+    'Task exception was never retrieved: poll() (task 7): ValueError: boom');
 });

@@ -241,9 +241,15 @@ async function cleanSuite(browser, vsix) {
     '    return f"hello {name}"',
     '',
     '',
+    'async def fail() -> None:',
+    '    raise ValueError("nobody listens")',
+    '',
+    '',
     'async def main() -> None:',
     '    greet("nobody")',
+    '    task = asyncio.create_task(fail())',
     '    print(await greet("from taskscope"), flush=True)',
+    '    del task  # its exception is never retrieved',
     '',
     '',
     'asyncio.run(main())',
@@ -270,6 +276,17 @@ async function cleanSuite(browser, vsix) {
     await page.locator('.repl .monaco-list-row, .repl .output', { hasText: 'hello from taskscope' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
   }, 120);
+
+  await check('clean install: a lost task exception shows on its creation line', page, async () => {
+    // From the session above: the agent reports the failed task nobody awaited.
+    const line = lineOf(path.join(server.workspace, 'app.py'), /create_task\(fail\(\)\)/);
+    await page.keyboard.press('Control+Shift+M');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'taskscope runtime' }).filter({ hasText: 'never retrieved' }).first();
+    await row.waitFor({ timeout: 20_000 });
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    log(`  runtime diagnostic: ${text}`);
+    if (!text.includes(`Ln ${line}`) || !text.includes('ValueError')) throw new Error(`unexpected runtime diagnostic: ${text}`);
+  });
 
   await page.context().close().catch(() => {});
   await server.stop();

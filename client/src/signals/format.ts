@@ -30,7 +30,10 @@ const TITLES: Record<LostErrorKind, string> = {
 
 export function lostErrorText(body: LostErrorEventBody): string {
   const title = TITLES[body.kind] ?? body.kind;
-  const who = body.task ? `${body.task} (${body.coroutine})` : `${body.coroutine}()`;
-  const detail = body.message && body.message !== title ? `: ${body.message}` : '';
-  return `${title}: ${who}${detail}`;
+  const who = `${body.coroutine || '?'}()${body.task ? ` (task ${body.task})` : ''}`;
+  // The agent adds the exception (`ValueError: boom`) when there is one: more useful than the title again.
+  const extra = (body as { exception?: unknown }).exception;
+  const exception = typeof extra === 'string' && extra ? extra : undefined;
+  const detail = exception ?? (body.message && body.message !== title ? body.message : undefined);
+  return `${title}: ${who}${detail ? `: ${detail}` : ''}`;
 }
