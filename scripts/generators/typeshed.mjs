@@ -155,7 +155,11 @@ export async function generate({ root, check }) {
   for (const f of fs.readdirSync(path.join(stdlib, 'asyncio'))) if (f.endsWith('.pyi') && f !== '__init__.pyi') interest.push(`asyncio.${f.slice(0, -4)}`);
   for (const f of fs.readdirSync(path.join(stdlib, 'concurrent', 'futures'))) if (f.endsWith('.pyi') && f !== '__init__.pyi') interest.push(`concurrent.futures.${f.slice(0, -4)}`);
   interest.push('unittest.case', 'unittest.async_case', 'urllib.error', 'sqlite3.dbapi2');
-  const out = { generatedBy: 'scripts/generators/typeshed.mjs', pyright: '', typeshedCommit: '', modules: {}, functions: {}, classes: {} };
+  const out = { generatedBy: 'scripts/generators/typeshed.mjs', pyright: '', typeshedCommit: '', stdlib: [], modules: {}, functions: {}, classes: {} };
+  // Top-level standard-library modules (typeshed's VERSIONS): imports of these are library
+  // imports, never workspace files, unless the table describes them nothing is known.
+  out.stdlib = [...new Set(fs.readFileSync(path.join(stdlib, 'VERSIONS'), 'utf8').split('\n')
+    .map((l) => /^([A-Za-z_][\w]*)(\.[\w.]+)?:/.exec(l.trim())?.[1]).filter(Boolean))].sort();
   out.pyright = JSON.parse(fs.readFileSync(path.join(pyrightDir, 'package.json'), 'utf8')).version;
   const commitFile = path.join(pyrightDir, 'dist', 'typeshed-fallback', 'commit.txt');
   out.typeshedCommit = fs.existsSync(commitFile) ? fs.readFileSync(commitFile, 'utf8').trim() : 'unknown';

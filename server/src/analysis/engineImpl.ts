@@ -21,6 +21,8 @@ interface FileState {
   text: string;
   lines: LineIndex | null;
   tree: Tree | null;
+  /** The tree has been `edit()`ed to match `text` but not re-parsed yet. */
+  edited: boolean;
   parsed: ParsedFile | null;
 }
 
@@ -60,7 +62,7 @@ export class EngineImpl implements Engine {
   setFile(file: string, text: string): void {
     const existed = this.files.has(file);
     this.dropTree(file);
-    this.files.set(file, { text, lines: null, tree: null, parsed: null });
+    this.files.set(file, { text, lines: null, tree: null, edited: false, parsed: null });
     this.parsedLru.delete(file);
     this.workspace.invalidate(file, !existed);
     if (CONFIG_FILES.has(path.basename(file))) clearConfigCache();
@@ -91,15 +93,15 @@ export class EngineImpl implements Engine {
       }
       text = next;
     }
-    // Re-parse reusing the edited old tree (or from scratch if there was none).
-    const fresh = parseTree(text, tree);
-    if (tree) tree.delete();
-    st.tree = fresh;
+    // The re-parse (reusing the edited old tree) waits for the next check: several changes in a
+    // row cost one parse.
+    st.tree = tree;
+    st.edited = !!tree;
     st.text = text;
     st.lines = null;
     st.parsed = null;
     this.parsedLru.delete(file);
-    touch(this.treeLru, file, MAX_TREES, (k) => this.dropTree(k));
+    if (tree) touch(this.treeLru, file, MAX_TREES, (k) => this.dropTree(k));
     this.workspace.invalidate(file, false);
   }
 
@@ -112,7 +114,7 @@ export class EngineImpl implements Engine {
 
   private dropTree(file: string): void {
     const st = this.files.get(file);
-    if (st?.tree) { st.tree.delete(); st.tree = null; }
+    if (st?.tree) { st.tree.delete(); st.tree = null; st.edited = false; }
     this.treeLru.delete(file);
   }
 
@@ -120,8 +122,11 @@ export class EngineImpl implements Engine {
   parsedOf(file: string): ParsedFile {
     const st = this.files.get(file)!;
     if (!st.parsed) {
-      if (!st.tree) {
-        st.tree = parseTree(st.text);
+      if (!st.tree || st.edited) {
+        const fresh = parseTree(st.text, st.tree);
+        if (st.tree) st.tree.delete();
+        st.tree = fresh;
+        st.edited = false;
         touch(this.treeLru, file, MAX_TREES, (k) => this.dropTree(k));
       }
       st.parsed = mirror(st.tree, st.text);

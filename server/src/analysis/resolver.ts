@@ -11,7 +11,7 @@
  */
 import type { SyntaxNode, ParsedFile } from './parser';
 import { field, named, textOf, hasToken, enclosingScope, decoratorsOf, walk, containsYield } from './nodes';
-import { canonical, libClass, libFunction, libModule, type LibraryClass } from './library';
+import { canonical, isStdlibRoot, libClass, libFunction, libModule, type LibraryClass } from './library';
 import { exprRef, summarizeClass, summarizeFunction, type ClassSummary, type ExprRef, type FuncSummary, type ImportBinding, type ModuleSummary } from './summary';
 import type { Workspace } from './workspace';
 
@@ -331,6 +331,14 @@ export class Resolver {
     if (known?.[name]) return this.libSymbol(known[name]);
     // `import concurrent.futures`: a described submodule of an undescribed package.
     if (libModule(`${module}.${name}`)) return { k: 'module', name: `${module}.${name}` };
+    // The standard library is the library even when its sources sit in a root (checking CPython's
+    // Lib): what the table lacks is unknown, and nothing is parsed for it. A file inside that
+    // very package still sees its siblings.
+    const top = module.split('.')[0];
+    if (known) return null;
+    if (isStdlibRoot(top) && (!fromFile || this.ws.moduleOf(fromFile).module.split('.')[0] !== top)) {
+      return { k: 'opaque', qname: `${module}.${name}` };
+    }
     const file = this.ws.resolveModule(module, fromFile);
     if (file) {
       const s = this.ws.summaryOf(file);

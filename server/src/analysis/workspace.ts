@@ -21,10 +21,12 @@ export interface WorkspaceHost {
 }
 
 const MAX_FILE_BYTES = 2_000_000;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export class Workspace {
   private summaries = new Map<string, ModuleSummary | null>();
   private moduleCache = new Map<string, string | null>();
+  private packageBaseCache = new Map<string, string>();
   private sitePackages: string[] | null = null;
   /** Bumped on every change; resolvers use it to drop stale caches. */
   generation = 0;
@@ -41,12 +43,13 @@ export class Workspace {
   invalidate(file: string, structural = true): void {
     this.summaries.delete(file);
     // A new or removed file can change what imports resolve to; an edit cannot.
-    if (structural) this.moduleCache.clear();
+    if (structural) { this.moduleCache.clear(); this.packageBaseCache.clear(); }
     this.generation++;
   }
 
   private changed(): void {
     this.moduleCache.clear();
+    this.packageBaseCache.clear();
     this.generation++;
   }
 
@@ -68,12 +71,28 @@ export class Workspace {
     }
     const root = this.rootFor(file);
     if (root) {
-      const rel = path.relative(root, file);
-      const r = moduleNameFor(rel);
-      // Directories without __init__.py are namespace packages; that still resolves.
-      return r;
+      const r = moduleNameFor(path.relative(root, file));
+      // Directories without __init__.py are namespace packages; that still resolves. A path
+      // with segments that are not identifiers (`versions/3.13.0/…`) cannot be imported that
+      // way: the package chain names it instead.
+      if (r.module.split('.').every((p) => IDENTIFIER.test(p))) return r;
     }
-    return moduleNameFor(path.basename(file));
+    const base = this.packageBase(file);
+    return moduleNameFor(path.relative(base, file));
+  }
+
+  /** The first ancestor directory that is not a package (no __init__.py): sys.path for it. */
+  packageBase(file: string): string {
+    const hit = this.packageBaseCache.get(path.dirname(file));
+    if (hit) return hit;
+    let dir = path.dirname(file);
+    for (let i = 0; i < 64; i++) {
+      const hasInit = this.host.holds(path.join(dir, '__init__.py')) || fs.existsSync(path.join(dir, '__init__.py'));
+      if (!hasInit || path.dirname(dir) === dir || !IDENTIFIER.test(path.basename(dir))) break;
+      dir = path.dirname(dir);
+    }
+    this.packageBaseCache.set(path.dirname(file), dir);
+    return dir;
   }
 
   /** Summary of a file the engine holds or one on disk. */
@@ -125,6 +144,9 @@ export class Workspace {
       // A script's directory is on sys.path; a package module's is not, but siblings still
       // resolve that way only if no root does, so it is tried last among the workspace bases.
       if (!own || !dir.startsWith(own) || dir === own) bases.unshift(dir); else bases.push(dir);
+      // The directory holding the file's top-level package (running from there puts it on sys.path).
+      const pkgBase = this.packageBase(fromFile);
+      if (!bases.includes(pkgBase)) bases.push(pkgBase);
     }
     let found: string | null = null;
     for (const b of bases) {

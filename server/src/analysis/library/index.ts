@@ -10,7 +10,13 @@ import type { LibraryClass, LibraryTable } from './types';
 
 export type { LibraryClass, LibraryTable };
 
-const stdlib = typeshed as unknown as LibraryTable & { pyright: string; typeshedCommit: string };
+const stdlib = typeshed as unknown as LibraryTable & { pyright: string; typeshedCommit: string; stdlib: string[] };
+const stdlibRoots = new Set(stdlib.stdlib);
+
+/** A top-level standard-library module name (typeshed's VERSIONS list). */
+export function isStdlibRoot(name: string): boolean {
+  return stdlibRoots.has(name);
+}
 
 export const libraryVersion = { pyright: stdlib.pyright, typeshedCommit: stdlib.typeshedCommit };
 
@@ -33,6 +39,7 @@ export function libClass(qname: string): LibraryClass | null {
 
 /** Top-level packages the tables describe (an import of these never needs the file system). */
 export function isKnownLibraryRoot(name: string): boolean {
+  if (stdlibRoots.has(name)) return true;
   return tables.some((t) => Object.keys(t.modules).some((m) => m === name || m.startsWith(name + '.')));
 }
 
