@@ -143,6 +143,8 @@ const cases: Case[] = [
     const found = checkJsonShape(out).map((f: any) => `${f.file.replace(/^.*\/pkg\//, 'pkg/')}:${f.line}:${f.code}`);
     assert.ok(found.includes('pkg/app.py:8:unawaited-coroutine'), `cross-module coroutine found: ${found.join(', ')}`);
   } },
+  // asyncio_mode = "auto" in ../pyproject.toml: pytest-asyncio runs the unmarked async test.
+  { name: 'project-config-found-from-a-tests-directory', args: ['check', '.'], cwd: 'tests', status: 0, stdout: (out) => assert.match(out, /^All checks passed!/) },
   { name: 'sarif-format', args: ['check', 'pkg', '--format', 'sarif'], status: 1, stdout: 'sarif' },
   { name: 'walk-skips-vcs-venvs-node-modules', args: ['check', '--format', 'json'], status: 1, stderr: [NOT_UTF8], stdout: (out) => {
     const files = [...new Set(checkJsonShape(out).map((f: any) => f.file))].sort();

@@ -99,23 +99,46 @@ export function readPythonFile(file: string): ReadResult {
   return decodeSource(bytes);
 }
 
+/** Files that mark a project's root directory (where pytest and packaging tools look). */
+const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini', '.git'];
+
 /**
- * The directories imports resolve against for the given paths: for each, the nearest ancestor
- * (or itself) that is not inside a package, i.e. has no `__init__.py`; plus `cwd` when a path lies
- * in it (the project being checked from its root), never a directory unrelated to the paths.
+ * The directories imports resolve against for the given paths: for each, its project root (the
+ * nearest ancestor, or itself, holding pyproject.toml, setup.py, setup.cfg, tox.ini, pytest.ini or
+ * .git); without one, the nearest ancestor not inside a package (no `__init__.py`) and `cwd` if
+ * the path lies in it. Roots inside another root are dropped: a checked `tests/` directory is
+ * not a root of its own, so its imports and the project's pytest configuration are found as
+ * pytest would find them.
  */
 export function importRoots(paths: string[], cwd = process.cwd()): string[] {
   const base = path.resolve(cwd);
   const roots = new Set<string>();
   for (const given of paths) {
     const abs = path.resolve(base, given);
+    const start = safeIsDir(abs) ? abs : path.dirname(abs);
+    const project = projectRoot(start);
+    if (project) {
+      roots.add(project);
+      continue;
+    }
+    roots.add(packageRoot(start));
     if (abs === base || abs.startsWith(base + path.sep)) roots.add(base);
-    let dir = abs;
-    if (!safeIsDir(dir)) dir = path.dirname(dir);
-    while (fs.existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    roots.add(dir);
   }
-  return [...roots];
+  const all = [...roots];
+  return all.filter((r) => !all.some((o) => o !== r && r.startsWith(o.endsWith(path.sep) ? o : o + path.sep)));
+}
+
+function projectRoot(start: string): string | null {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (PROJECT_MARKERS.some((m) => fs.existsSync(path.join(dir, m)))) return dir;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+function packageRoot(start: string): string {
+  let dir = start;
+  while (fs.existsSync(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 /**
