@@ -27,6 +27,8 @@ export class Workspace {
   private summaries = new Map<string, ModuleSummary | null>();
   private moduleCache = new Map<string, string | null>();
   private packageBaseCache = new Map<string, string>();
+  private dirCache = new Map<string, Set<string> | null>();
+  private nsCache = new Map<string, boolean>();
   private sitePackages: string[] | null = null;
   /** Bumped on every change; resolvers use it to drop stale caches. */
   generation = 0;
@@ -43,13 +45,15 @@ export class Workspace {
   invalidate(file: string, structural = true): void {
     this.summaries.delete(file);
     // A new or removed file can change what imports resolve to; an edit cannot.
-    if (structural) { this.moduleCache.clear(); this.packageBaseCache.clear(); }
+    if (structural) { this.moduleCache.clear(); this.packageBaseCache.clear(); this.dirCache.clear(); this.nsCache.clear(); }
     this.generation++;
   }
 
   private changed(): void {
     this.moduleCache.clear();
     this.packageBaseCache.clear();
+    this.dirCache.clear();
+    this.nsCache.clear();
     this.generation++;
   }
 
@@ -87,7 +91,7 @@ export class Workspace {
     if (hit) return hit;
     let dir = path.dirname(file);
     for (let i = 0; i < 64; i++) {
-      const hasInit = this.host.holds(path.join(dir, '__init__.py')) || fs.existsSync(path.join(dir, '__init__.py'));
+      const hasInit = this.host.holds(path.join(dir, '__init__.py')) || this.listed(path.join(dir, '__init__.py'));
       if (!hasInit || path.dirname(dir) === dir || !IDENTIFIER.test(path.basename(dir))) break;
       dir = path.dirname(dir);
     }
@@ -166,18 +170,32 @@ export class Workspace {
   private findIn(base: string, rel: string[]): string | null {
     const p = path.join(base, ...rel);
     for (const cand of [p + '.py', path.join(p, '__init__.py'), p + '.pyi', path.join(p, '__init__.pyi')]) {
-      if (this.host.holds(cand)) return cand;
-      try { if (fs.statSync(cand).isFile()) return cand; } catch { /* absent */ }
+      if (this.host.holds(cand) || this.listed(cand)) return cand;
     }
     return null;
   }
 
+  /** Whether a directory listing (read once, cached) names this file: no stat per lookup. */
+  private listed(file: string): boolean {
+    const dir = path.dirname(file);
+    let names = this.dirCache.get(dir);
+    if (names === undefined) {
+      try { names = new Set(fs.readdirSync(dir)); } catch { names = null; }
+      this.dirCache.set(dir, names);
+    }
+    return !!names && names.has(path.basename(file));
+  }
+
   /** Whether a module name is a directory (namespace package) under a root. */
   isNamespacePackage(name: string): boolean {
+    const hit = this.nsCache.get(name);
+    if (hit !== undefined) return hit;
+    let found = false;
     for (const r of this.roots) {
-      try { if (fs.statSync(path.join(r, ...name.split('.'))).isDirectory()) return true; } catch { /* absent */ }
+      if (fs.statSync(path.join(r, ...name.split('.')), { throwIfNoEntry: false })?.isDirectory()) { found = true; break; }
     }
-    return false;
+    this.nsCache.set(name, found);
+    return found;
   }
 
   /** site-packages of `.venv`/`venv`/`env` in a root, found once. */
