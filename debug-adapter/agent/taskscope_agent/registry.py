@@ -8,30 +8,31 @@ It stores one tuple per task, keyed by `id(task)`: no weak reference, no list, n
 (lines are resolved from (code, lasti) when somebody asks). Records of dead tasks are swept in
 bulk against asyncio's own task registry. This module does not snapshot, format or send anything.
 
-API for the agent's other modules (the debugger's too): `lookup(task)` -> record or None,
-`task_id(task)` -> the protocol id (str), `find_task(tid)` -> live task or None, and the record
-indices `ID` (str), `OWNER` (owner's id or None), `EAGER`.
+API for the agent's other modules (the debugger's too): `task_id(task)` -> the protocol id
+(a decimal string), `find_task(tid)` -> the live task or None, `lookup(task)` -> the raw record or
+None (`rec[ID]` is an int; `str()` of it is the protocol id), `owner_id(rec)`, `eager(rec)`.
 """
 import asyncio
 import collections
 import itertools
 import os
 import sys
+import threading
 import weakref
 
 _getframe = sys._getframe
-_next_id = map(str, itertools.count(1)).__next__
+_next_id = itertools.count(1).__next__
 _loop_ids = itertools.count(1)
 
-# id(task) -> (tid, owner tid or None, code, lasti, code2, lasti2, eager, eager coroutine name);
-# tids are decimal strings
-ID, OWNER, EAGER = 0, 1, 6
+# id(task) -> (tid, owner tid or 0, code, lasti[, eager, eager coroutine name]);
+# tids are ints here (str() only when sent: formatting costs more than the rest of the hook).
+ID, OWNER = 0, 1
 records = {}
 # id(task) -> tid for tasks that became an owner before their own create_task call returned (an
 # eager task creating children during its first step); the wrapper takes the id over from here.
 _adopted = {}
-_created_hook = [None]
-_eager_done = collections.deque(maxlen=1000)  # weak refs to eager tasks done at creation  # callable(task) when task-created events are wanted, else None
+_created_hook = [None]  # callable(task) when task-created events are wanted, else None
+_eager_done = collections.deque(maxlen=1000)  # weak refs to eager tasks done at creation
 
 _INTERNAL_DIRS = (os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
                   os.path.dirname(os.path.abspath(__file__)) + os.sep)
@@ -50,9 +51,24 @@ def is_internal(filename):
     return got
 
 
+class _Internal(dict):
+    """filename -> is_internal(filename), filled on first sight (a plain dict lookup after that)."""
+
+    def __missing__(self, filename):
+        got = is_internal(filename)
+        if len(self) < 10000:
+            self[filename] = got
+        return got
+
+
+_internal_files = _Internal()
+
+
 def wrap_create_task(orig, current_task=asyncio.current_task):
-    internal = _internal
-    is_int = is_internal
+    # This runs for every task, so it is written for speed (about 1 us on 3.12, see
+    # bench/agent.mjs), not looks: locals and closure cells only, one tuple, one dict store, and
+    # only the first user frame is kept (each further frame costs a frame object).
+    internal = _internal_files
     getframe = _getframe
     recs = records
     adopted = _adopted
@@ -61,39 +77,32 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
     eager_done = _eager_done
 
     def create_task(self, coro, **kwargs):
-        task = orig(self, coro, **kwargs)
+        task = orig(self, coro, **kwargs) if kwargs else orig(self, coro)
         try:
             owner = current_task(self)
-            if owner is None:
-                otid = None
-            else:
-                r = recs.get(id(owner))
-                otid = r[0] if r is not None else adopted.get(id(owner)) or _adopt_owner(owner)
+            r = recs.get(id(owner))
+            tid = (adopted.pop(id(task), 0) or next_id()) if adopted else next_id()
             f = getframe(1)
-            n = 0
-            while f is not None:
-                fn = f.f_code.co_filename
-                i = internal.get(fn)
-                if not (is_int(fn) if i is None else i):
-                    break
-                n += 1
-                f = f.f_back if n < 8 else None
-            # An eager task (3.12+: a task factory or eager_start) ran its first step already.
-            eager = False
-            if self._task_factory is not None or kwargs:
-                eager = task.done() or task._fut_waiter is not None
-            # The coroutine's name is kept for eager tasks only: a task done at creation drops it.
-            name = getattr(coro, '__qualname__', None) if eager else None
-            if f is None:
-                rec = (adopted.pop(id(task), None) or next_id(), otid, None, 0, None, 0, eager, name)
+            if internal[f.f_code.co_filename]:
+                f = f.f_back
+                while f is not None and internal[f.f_code.co_filename]:
+                    f = f.f_back
+            if self._task_factory is None and not kwargs:
+                rec = (tid, r[0] if r is not None else _owner_id(owner),
+                       f.f_code if f is not None else None, f.f_lasti if f is not None else 0)
             else:
-                g = f.f_back
-                rec = (adopted.pop(id(task), None) or next_id(), otid, f.f_code, f.f_lasti,
-                       g.f_code if g is not None else None, g.f_lasti if g is not None else 0, eager, name)
+                # An eager task (3.12+: a task factory or eager_start) ran its first step already;
+                # its coroutine name is kept, as a task done at creation drops its coroutine.
+                eager = task.done() or task._fut_waiter is not None
+                rec = (tid, r[0] if r is not None else _owner_id(owner),
+                       f.f_code if f is not None else None, f.f_lasti if f is not None else 0,
+                       eager, getattr(coro, '__qualname__', None) if eager else None)
+                if eager and task.done():
+                    # asyncio never registers an eager task that finished in its constructor.
+                    eager_done.append(weakref.ref(task))
             recs[id(task)] = rec
-            if eager and task.done():
-                # asyncio never registers an eager task that finished in its constructor.
-                eager_done.append(weakref.ref(task))
+            if not tid & 1023 and len(recs) > _sweep_at[0]:
+                maybe_sweep()
             if hook[0] is not None:
                 hook[0](task)
         except Exception:
@@ -105,8 +114,14 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
     return create_task
 
 
-def _adopt_owner(task):
-    tid = _adopted[id(task)] = _next_id()
+def _owner_id(owner):
+    """Owner tid for an owner without a record: none, or one whose own creation has not returned
+    yet (an eager task creating children in its first step), which gets its id now."""
+    if owner is None:
+        return 0
+    tid = _adopted.get(id(owner))
+    if tid is None:
+        tid = _adopted[id(owner)] = _next_id()
     return tid
 
 
@@ -115,8 +130,8 @@ def adopt(task):
     being created: made before the agent was installed, or by calling asyncio.Task directly."""
     rec = records.get(id(task))
     if rec is None:
-        tid = _adopted.pop(id(task), None) or _next_id()
-        rec = records[id(task)] = (tid, None, None, 0, None, 0, False, None)
+        tid = _adopted.pop(id(task), 0) or _next_id()
+        rec = records[id(task)] = (tid, 0, None, 0)
     return rec
 
 
@@ -126,7 +141,7 @@ def new_loop_id():
 
 def peek_next_id():
     """A bound: every record made from now on has a numerically greater tid than this."""
-    return int(_next_id())
+    return _next_id()
 
 
 def lookup(task):
@@ -136,7 +151,21 @@ def lookup(task):
 
 def task_id(task):
     """The protocol id of ``task`` (registering it if the agent never saw it)."""
-    return adopt(task)[0]
+    return str(adopt(task)[0])
+
+
+def owner_id(rec):
+    """The protocol id of the record's owner, or None."""
+    return str(rec[1]) if rec[1] else None
+
+
+def eager(rec):
+    return len(rec) > 4 and bool(rec[4])
+
+
+def coro_name(rec):
+    """The coroutine name kept for eager tasks (None otherwise)."""
+    return rec[5] if rec is not None and len(rec) > 5 else None
 
 
 def find_task(tid):
@@ -145,10 +174,35 @@ def find_task(tid):
     return snapshot.find(str(tid))
 
 
+_sweep_at = [8192]
+_sweep_lock = threading.Lock()
+
+
+def maybe_sweep():
+    """Forgets dead tasks once the table has doubled since the last time (amortised O(1))."""
+    if not _sweep_lock.acquire(False):
+        return
+    try:
+        from . import tasks
+        below = peek_next_id()
+        live = {id(t) for t in tasks.all_tasks(_loops_hint())}
+        sweep(live, below)
+        _sweep_at[0] = max(8192, 2 * len(records))
+    except Exception:
+        pass
+    finally:
+        _sweep_lock.release()
+
+
+def _loops_hint():
+    from . import loops
+    return [s.ref() for s in loops.all_states()]
+
+
 def sweep(live_ids, below):
     """Drops records whose task is not in ``live_ids`` (a set of id(task)) and whose tid < below."""
     for k, r in list(records.items()):
-        if int(r[0]) < below and k not in live_ids and records.get(k) is r:
+        if r[0] < below and k not in live_ids and records.get(k) is r:
             records.pop(k, None)
     for k in list(_adopted):
         if k not in live_ids:
@@ -173,13 +227,10 @@ def frame_of(code, lasti):
 
 
 def sites(rec):
-    """Creation frames of a record, innermost first (at most 2)."""
+    """Creation frames of a record, innermost first (the first user frame only, see above)."""
     if rec is None or rec[2] is None:
         return []
-    out = [frame_of(rec[2], rec[3])]
-    if rec[4] is not None and not is_internal(rec[4].co_filename):
-        out.append(frame_of(rec[4], rec[5]))
-    return out
+    return [frame_of(rec[2], rec[3])]
 
 
 _frames = {}

@@ -54,7 +54,7 @@ def infos(task_list, graph=None, currents=None):
                 awaiting = None
             by = graph.awaiters(t)
             if by:
-                by = sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in by if a is not t}, key=int)
+                by = [str(i) for i in sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in by if a is not t})]
         else:
             awaiting = where = None
             by = []
@@ -62,24 +62,22 @@ def infos(task_list, graph=None, currents=None):
         lid = lcache.get(id(loop))
         if lid is None:
             lid = lcache[id(loop)] = loops.state(loop).id
-        out.append({'id': rec[0], 'name': t.get_name(),
+        out.append({'id': str(rec[0]), 'name': t.get_name(),
                     'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
-                    'state': st, 'owner': rec[1], 'awaitedBy': by, 'awaiting': awaiting,
-                    'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': rec[6]})
+                    'state': st, 'owner': str(rec[1]) if rec[1] else None, 'awaitedBy': by, 'awaiting': awaiting,
+                    'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': len(rec) > 4 and rec[4]})
     return out
 
 
 def listing(include_done=False, loop_id=None, offset=0, limit=1000):
     """(page of TaskInfo ordered by id, total count)."""
-    below = registry.peek_next_id()
     all_list = tasks.all_tasks([s.ref() for s in loops.all_states()])
-    registry.sweep({id(t) for t in all_list}, below)
     if not include_done:
         all_list = [t for t in all_list if t._state == 'PENDING']
     if loop_id is not None:
         all_list = [t for t in all_list if loops.state(t.get_loop()).id == loop_id]
     recs = registry.records
-    keyed = sorted((int((recs.get(id(t)) or registry.adopt(t))[0]), i) for i, t in enumerate(all_list))
+    keyed = sorted(((recs.get(id(t)) or registry.adopt(t))[0], i) for i, t in enumerate(all_list))
     page = [all_list[i] for _, i in keyed[offset:offset + limit]]
     graph = tasks.Graph([t for t in all_list if t._state == 'PENDING'])
     return infos(page, graph), len(all_list)
@@ -89,7 +87,7 @@ def find(tid):
     """The live task whose id is ``tid`` (a string), or None."""
     for t in tasks.all_tasks([s.ref() for s in loops.all_states()]):
         rec = registry.records.get(id(t))
-        if rec is not None and rec[0] == tid:
+        if rec is not None and str(rec[0]) == tid:
             return t
     return None
 
@@ -107,9 +105,9 @@ def detail(t):
         ups = [a for a in graph.awaiters(cur) if id(a) not in seen]
         if not ups:
             break
-        ups.sort(key=lambda a: int(registry.adopt(a)[0]))
+        ups.sort(key=lambda a: registry.adopt(a)[0])
         cur = ups[0]
         seen.add(id(cur))
-        astack.append({'task': registry.adopt(cur)[0],
+        astack.append({'task': registry.task_id(cur),
                        'frames': tasks.chain_frames(tasks.coroutine_chain(cur))})
     return info, frames, astack

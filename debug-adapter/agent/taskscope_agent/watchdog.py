@@ -109,7 +109,7 @@ def blocked_body(st, loop, seconds, recovered):
     try:
         cur = asyncio.current_task(loop) if loop is not None else None
         if cur is not None:
-            task = registry.adopt(cur)[0]
+            task = registry.task_id(cur)
         if not recovered:
             st.blocked_task = task
             stack = tasks.stack_frames(sys._current_frames().get(st.thread))
