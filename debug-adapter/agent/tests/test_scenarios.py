@@ -2,6 +2,7 @@
 edges, what each task awaits, creation sites and states. Tasks are named after what they do so
 expectations read as `name: (owner, awaited by, awaiting, state)`."""
 import asyncio
+import os
 import sys
 import unittest
 
@@ -167,6 +168,35 @@ class ScenarioTest(unittest.TestCase):
         ''', {'parent': ('main', [], None, 'done'), 'orphan': ('parent', [], 'sleep 40.0s', 'pending')},
             include_done=True)
 
+    def test_ten_thousand_tasks_list_view_is_cheap(self):
+        # CPU of the debuggee (all threads, from /proc) per list-view request: a page of the
+        # default size over 10k tasks, answered by the loop thread and encoded as JSON.
+        p, c = self.run_program('''
+            import asyncio
+            async def worker(q):
+                await q.get()
+            async def main():
+                q = asyncio.Queue()
+                ts = [asyncio.create_task(worker(q)) for _ in range(10000)]
+                await asyncio.sleep(0.01)
+                print('READY', flush=True)
+                await asyncio.sleep(60)
+            asyncio.run(main())
+        ''')
+
+        def cpu():
+            with open('/proc/%d/stat' % p.proc.pid) as f:
+                fields = f.read().rpartition(')')[2].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+        c.call('tasks.list')  # warm up (first-sight caches)
+        before, n = cpu(), 10
+        for _ in range(n):
+            page = c.call('tasks.list')
+        per_request = (cpu() - before) / n
+        self.assertEqual((page['total'], len(page['tasks']), page['tasks'][5]['awaiting']), (10001, 1000, 'Queue.get'))
+        self.assertLess(per_request, 0.05)
+
     def test_user_task_factory_installed_later_is_chained(self):
         self.check('''
             import asyncio
@@ -191,7 +221,8 @@ class ScenarioTest(unittest.TestCase):
                 await after
             asyncio.run(main())
         ''', {'before': ('main', [], 'sleep 50.0s', 'pending'),
-              'made-job': ('main', ['main'], 'sleep 51.0s', 'pending')})
+              'made-job': ('main', ['main'], 'sleep 51.0s', 'pending'),
+              'main': (None, [], 'made-job', 'pending')})  # awaiting a task: its name
 
     if HAS_EAGER:  # 3.12+
         def test_eager_tasks(self):
