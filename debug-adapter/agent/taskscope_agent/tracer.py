@@ -138,6 +138,7 @@ class BreakpointTable:
     def __init__(self):
         self.files = {}  # canonical path -> {line: Breakpoint}
         self._by_filename = {}
+        self._by_code = {}
         self.lock = threading.Lock()
 
     def set_file(self, path, specs):
@@ -169,6 +170,7 @@ class BreakpointTable:
             else:
                 self.files.pop(canon, None)
             self._by_filename = {}
+            self._by_code = {}
         return result
 
     def for_filename(self, filename):
@@ -180,6 +182,21 @@ class BreakpointTable:
         lines = self.files.get(canonical(filename)) if self.files else None
         self._by_filename[filename] = lines
         return lines
+
+    def in_code(self, code):
+        """True when a breakpoint sits on one of `code`'s own lines (not its nested functions'),
+        so only the functions that hold breakpoints are traced, not their whole file (cached)."""
+        try:
+            return self._by_code[code]
+        except KeyError:
+            pass
+        lines = self.for_filename(code.co_filename)
+        result = False
+        if lines:
+            own = {line for _, _, line in code.co_lines()}
+            result = any(line in own for line in lines)
+        self._by_code[code] = result
+        return result
 
     def __bool__(self):
         return bool(self.files)

@@ -101,7 +101,7 @@ class MonitoringEngine:
 
     def _wanted(self, code):
         dbg = self.dbg
-        if dbg.breakpoints.for_filename(code.co_filename) is not None:
+        if dbg.breakpoints.in_code(code):
             return True
         return dbg.wants_all_lines() and dbg.filter.is_user(code.co_filename)
 

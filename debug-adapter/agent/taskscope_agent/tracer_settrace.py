@@ -118,19 +118,20 @@ class SettraceEngine:
 
     def _traced(self, code):
         dbg = self.dbg
-        if dbg.breakpoints.for_filename(code.co_filename) is not None:
+        if dbg.breakpoints.in_code(code):
             return True
         if dbg.wants_all_lines() or 'raised' in dbg.exception_filters:
             return dbg.filter.is_user(code.co_filename)
         return False
 
     def _global(self, frame, event, arg):
+        # Called for every function call of every traced thread: keep it to a dict lookup.
         if not self.active:
             sys.settrace(None)
             return None
-        if event == 'call' and self._traced(frame.f_code):
-            return self._local
-        return None
+        if self.dbg.wants_all_lines() or 'raised' in self.dbg.exception_filters:
+            return self._local if self._traced(frame.f_code) else None
+        return self._local if self.dbg.breakpoints.in_code(frame.f_code) else None
 
     def _local(self, frame, event, arg):
         if not self.active or getattr(self._busy, 'on', False):

@@ -200,6 +200,8 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     await agent.request('debug.configure', {
       justMyCode, stopOnEntry, adapterPid: this.launchArgs ? process.pid : undefined, exceptionFilters: this.exceptionFilters,
     });
+    // Task created/finished events drive the pushed `taskTree` event (the agent sends none unless asked).
+    await agent.request('events.configure', { taskEvents: true }).catch(() => undefined);
     for (const [file, bps] of this.breakpoints) await this.sendBreakpoints(file, bps);
   }
 
