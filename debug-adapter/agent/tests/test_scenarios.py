@@ -151,6 +151,38 @@ class ScenarioTest(unittest.TestCase):
               'client': ('main', [], 'socket read', 'pending'),
               'handler': (None, [], 'socket read', 'pending')})
 
+    def test_loops_in_two_threads(self):
+        p, c, tasks = self.check('''
+            import asyncio, threading
+            started = threading.Barrier(2)
+            async def side(n):
+                asyncio.current_task().set_name('side-main')
+                asyncio.create_task(asyncio.sleep(70 + n), name='side-child')
+                started.wait()
+                await asyncio.sleep(60)
+            async def main():
+                asyncio.current_task().set_name('main')
+                child = asyncio.create_task(asyncio.sleep(80), name='main-child')
+                threading.Thread(target=asyncio.run, args=(side(1),), daemon=True).start()
+                await asyncio.sleep(0)
+                started.wait()
+                print('READY', flush=True)
+                await child
+            asyncio.run(main())
+        ''', {'main': (None, [], 'main-child', 'pending'),
+               'main-child': ('main', ['main'], 'sleep 80.0s', 'pending'),
+               'side-main': (None, [], 'sleep 60.0s', 'pending'),
+               'side-child': ('side-main', [], 'sleep 71.0s', 'pending')})
+        by = {t['name']: t['loop'] for t in tasks}
+        self.assertEqual(by['main'], by['main-child'])
+        self.assertEqual(by['side-main'], by['side-child'])
+        self.assertNotEqual(by['main'], by['side-main'])
+        info = c.call('agent.info')
+        self.assertEqual(sorted((l['id'], l['running']) for l in info['loops']),
+                         sorted({(by['main'], True), (by['side-main'], True)}))
+        only = c.call('tasks.list', {'loop': by['side-main']})['tasks']
+        self.assertEqual(sorted(t['name'] for t in only), ['side-child', 'side-main'])
+
     def test_task_outliving_its_owner(self):
         _, _, tasks = self.check('''
             import asyncio
