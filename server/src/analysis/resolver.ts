@@ -714,6 +714,9 @@ export class Resolver {
         if (attr !== undefined) return attr;
         const m = this.method(v.cls, name);
         if (!m || m === 'unknown') return null;
+        // A decorated method we cannot model (`@property`, `@cached_property`…): the attribute's
+        // value is unknown.
+        if (m.fn.kind === 'unknown') return null;
         return { k: 'func', fn: m.fn, bound: true };
       }
       case 'class': {

@@ -41,7 +41,7 @@ function notAwaitable(v: Value | null, ctx: RuleContext): string | null {
   if (!v) return null;
   switch (v.k) {
     case 'nonawaitable': return v.what;
-    case 'func': return 'a function object (not called)';
+    case 'func': return v.fn.kind === 'unknown' ? null : 'a function object (not called)';
     case 'class': return 'a class object';
     case 'module': return 'a module';
     case 'aiter': return 'an async iterator (use `async for`)';
