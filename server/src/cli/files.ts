@@ -99,14 +99,14 @@ export function readPythonFile(file: string): ReadResult {
   return decodeSource(bytes);
 }
 
-/** Files that mark a project's root directory (where pytest and packaging tools look). */
-const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini', '.git'];
+/** Files that mark a Python project's root directory (where pytest and packaging tools look). */
+const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'tox.ini', 'pytest.ini'];
 
 /**
  * The directories imports resolve against for the given paths: for each, its project root (the
- * nearest ancestor, or itself, holding pyproject.toml, setup.py, setup.cfg, tox.ini, pytest.ini or
- * .git); without one, the nearest ancestor not inside a package (no `__init__.py`) and `cwd` if
- * the path lies in it. Roots inside another root are dropped: a checked `tests/` directory is
+ * nearest ancestor, or itself, holding pyproject.toml, setup.py, setup.cfg, tox.ini or pytest.ini,
+ * searched no higher than the enclosing git work tree); without one, the nearest ancestor not
+ * inside a package (no `__init__.py`) and `cwd` if the path lies in it. Roots inside another root are dropped: a checked `tests/` directory is
  * not a root of its own, so its imports and the project's pytest configuration are found as
  * pytest would find them.
  */
@@ -131,7 +131,8 @@ export function importRoots(paths: string[], cwd = process.cwd()): string[] {
 function projectRoot(start: string): string | null {
   for (let dir = start; ; dir = path.dirname(dir)) {
     if (PROJECT_MARKERS.some((m) => fs.existsSync(path.join(dir, m)))) return dir;
-    if (path.dirname(dir) === dir) return null;
+    // A repository's top is as far as a project reaches (an ancestor repo is someone else's).
+    if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) return null;
   }
 }
 
