@@ -88,6 +88,19 @@ def _wrap_set_running_loop(orig):
     return _set_running_loop
 
 
+def adopt_loop(loop):
+    """On the thread of a loop that was already running when the agent arrived: as if it started."""
+    ident = threading.get_ident()
+    if ident in _by_thread or not loop.is_running():
+        return
+    state = loops.state(loop)
+    state.thread = ident
+    state.running = True
+    state.beat = time.monotonic()
+    _by_thread[ident] = (state, loop)
+    _call_all(on_loop_start, state, loop)
+
+
 def _wrap_close(orig):
     def close(self):
         try:

@@ -289,6 +289,19 @@ def _remove_reader(state, loop, session):
     session.server.wake()
 
 
+def adopt_running_loops():
+    """Loops already running when `listen()` is called (attaching later) did not pass through the
+    hooks: find them once and register them from their own threads."""
+    import asyncio
+    import gc
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, asyncio.BaseEventLoop) and obj.is_running() and loops.find(obj) is None:
+                obj.call_soon_threadsafe(hooks.adopt_loop, obj)
+        except Exception:
+            pass
+
+
 def features():
     import asyncio
     out = []
@@ -336,6 +349,7 @@ def listen(port=0, secret=None, port_file=None, wait=False, host='127.0.0.1'):
     if not secret:
         raise ValueError('taskscope_agent.listen() needs a secret (argument or env TASKSCOPE_SECRET)')
     srv = start(secret, host, port, port_file, wait=wait)
+    adopt_running_loops()
     if wait:
         srv.run_event.wait()
         dispatch.run_before_run()

@@ -110,4 +110,26 @@ def detail(t):
         seen.add(id(cur))
         astack.append({'task': registry.task_id(cur),
                        'frames': tasks.chain_frames(tasks.coroutine_chain(cur))})
+    if not astack:
+        astack = _call_graph_stack(t)
     return info, frames, astack
+
+
+def _call_graph_stack(t):
+    """3.14+: the interpreter's own view (asyncio.capture_call_graph), when ours found no awaiter."""
+    capture = getattr(asyncio, 'capture_call_graph', None)
+    if capture is None:
+        return []
+    out = []
+    try:
+        node = capture(t)
+        while node is not None and node.awaited_by and len(out) < 50:
+            node = node.awaited_by[0]
+            fut = node.future
+            frames = [{'path': e.frame.f_code.co_filename, 'line': e.frame.f_lineno,
+                       'function': getattr(e.frame.f_code, 'co_qualname', e.frame.f_code.co_name)}
+                      for e in node.call_stack if getattr(e, 'frame', None) is not None]
+            out.append({'task': registry.task_id(fut) if isinstance(fut, asyncio.Task) else None, 'frames': frames})
+    except Exception:
+        return []
+    return out

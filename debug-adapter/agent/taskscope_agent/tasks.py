@@ -86,11 +86,19 @@ class Graph:
     """Awaited-by edges over one set of tasks: ``awaiters(task)`` -> set of tasks waiting for it."""
 
     def __init__(self, tasks):
-        self.by_waiter = {}
-        for t in tasks:
-            w = t._fut_waiter if t._state == 'PENDING' else None
-            if w is not None:
-                self.by_waiter.setdefault(id(w), []).append(t)
+        self._tasks = tasks
+        self._by_waiter = None
+
+    @property
+    def by_waiter(self):
+        """id(future) -> tasks waiting on it; built on first need (many listings never need it)."""
+        if self._by_waiter is None:
+            m = self._by_waiter = {}
+            for t in self._tasks:
+                w = t._fut_waiter if t._state == 'PENDING' else None
+                if w is not None:
+                    m.setdefault(id(w), []).append(t)
+        return self._by_waiter
 
     def awaiters(self, fut, depth=0, seen=None):
         seen = set() if seen is None else seen
