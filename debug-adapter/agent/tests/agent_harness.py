@@ -30,15 +30,15 @@ def env_with_agent(extra=None):
 class Program:
     """A program under the agent: ``Program(source, opts)``; ``.client`` once started."""
 
-    def __init__(self, source, opts=(), args=(), listen=True, wait=False, env=None, cwd=None):
+    def __init__(self, source, opts=(), args=(), listen=True, wait=False, env=None, cwd=None, agent=True):
         self.dir = tempfile.mkdtemp(prefix='taskscope-test-')
         self.path = os.path.join(self.dir, 'prog.py')
         with open(self.path, 'w') as f:
             f.write(textwrap.dedent(source))
         self.secret = secrets.token_hex(8)
         self.port_file = os.path.join(self.dir, 'port')
-        cmd = [sys.executable, '-m', 'taskscope_agent']
-        if listen:
+        cmd = [sys.executable] + (['-m', 'taskscope_agent'] if agent else [])
+        if listen and agent:
             cmd += ['--port', '0', '--port-file', self.port_file]
         if wait:
             cmd.append('--wait')
@@ -48,7 +48,7 @@ class Program:
                                      cwd=cwd or self.dir)
         self.out = b''
         self.clients = []
-        self.port = self.wait_port() if listen else None
+        self.port = self.wait_port() if listen and agent else None
 
     def wait_port(self):
         deadline = time.monotonic() + TIMEOUT
@@ -71,9 +71,9 @@ class Program:
         deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while True:
-            for line in self.out.decode(errors='replace').splitlines():
-                if marker in line:
-                    return line
+            for line in self.out.decode(errors='replace').splitlines(True):
+                if marker in line and line.endswith('\n'):
+                    return line.rstrip('\n')
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError('no %r on stdout within %ss; got %r; stderr %r'

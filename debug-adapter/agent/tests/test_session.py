@@ -136,7 +136,7 @@ class SessionTest(unittest.TestCase):
         self.assertIn(b'chmod 600', r.stderr)
         os.chmod(secret_file, 0o600)
         proc = subprocess.Popen(cmd, env=env_with_agent(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(proc.kill)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
         deadline = time.monotonic() + 20
         while not os.path.exists(port_file) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -162,17 +162,43 @@ class SessionTest(unittest.TestCase):
                 print('PORT', port, flush=True)
                 await asyncio.sleep(60)
             asyncio.run(main())
-        ''', listen=False, args=['xyz'])
+        ''', listen=False, agent=False, args=['xyz'])
         self.addCleanup(p.close)
-        p.proc.kill()
-        p.proc.wait()
-        proc = subprocess.Popen([sys.executable, p.path, 'xyz'], env=env_with_agent(), stdout=subprocess.PIPE)
-        self.addCleanup(proc.kill)
-        line = proc.stdout.readline().decode()
+        line = p.wait_line('PORT')
         c = Client('127.0.0.1', int(line.split()[1]), 'xyz')
         self.addCleanup(c.close)
         self.assertEqual([(t['coroutine'], t['state']) for t in c.all_tasks()], [('main', 'pending')])
         self.assertEqual(c.call('agent.ping')['servedBy'], 'loop')
+
+
+    def test_listen_from_inside_a_running_loop(self):
+        # Attaching late: tasks created before listen() have no owner, the loop is adopted and
+        # then serves requests itself.
+        p = Program('''
+            import asyncio, sys, taskscope_agent
+            async def early():
+                await asyncio.sleep(60)
+            async def main():
+                t = asyncio.create_task(early(), name='early')
+                await asyncio.sleep(0)
+                port = taskscope_agent.listen(0, secret=sys.argv[1])
+                late = asyncio.create_task(early(), name='late')
+                print('PORT', port, flush=True)
+                await asyncio.sleep(60)
+            asyncio.run(main())
+        ''', listen=False, agent=False, args=['xyz'])
+        self.addCleanup(p.close)
+        line = p.wait_line('PORT')
+        c = Client('127.0.0.1', int(line.split()[1]), 'xyz')
+        self.addCleanup(c.close)
+        tasks = {t['name']: t for t in c.all_tasks()}
+        self.assertEqual((tasks['early']['owner'], tasks['early']['createdAt']), (None, None))
+        self.assertEqual((tasks['late']['owner'], tasks['late']['createdAt']['line']), (tasks['Task-1']['id'], 9))
+        deadline = time.monotonic() + 10
+        while c.call('agent.ping')['servedBy'] != 'loop' and time.monotonic() < deadline:
+            pass  # the adoption is scheduled on the loop thread; the agent thread answers meanwhile
+        self.assertEqual(c.call('agent.ping')['servedBy'], 'loop')
+        self.assertEqual([l['running'] for l in c.call('agent.info')['loops']], [True])
 
 
 class ServingTest(unittest.TestCase):
