@@ -99,9 +99,9 @@ test('big sibling sets are grouped by coroutine, then cut into ranges', () => {
   m.apply(tasks, 0);
   assert.deepEqual(render(m), [
     'srv', '  tick', '  [handle]',
-    '    [1–4 of 10]', '      h0', '      h1', '      h2', '      h3',
-    '    [5–8 of 10]', '      h4', '      h5', '      h6', '      h7',
-    '    [9–10 of 10]', '      h8', '      h9',
+    '    [handle 1–4 of 10]', '      h0', '      h1', '      h2', '      h3',
+    '    [handle 5–8 of 10]', '      h4', '      h5', '      h6', '      h7',
+    '    [handle 9–10 of 10]', '      h8', '      h9',
   ]);
 });
 
@@ -144,6 +144,7 @@ test('10k tasks: incremental updates touch only what changed and stay fast', () 
   assert.deepEqual(groups.map((g) => g.kind === 'group' && `${g.label} ${g.ids.length}`), ['tick 1000', 'handle 9000']);
   const ranges = m.children(groups[1], 0);
   assert.equal(ranges.length, 18);
+  assert.equal(ranges[0].kind === 'group' && ranges[0].label, 'handle 1–500 of 9,000');
   const shown = m.children(ranges[0], 0);
   assert.equal(shown.length, 500);
 
@@ -188,4 +189,12 @@ test('durations', () => {
   assert.equal(formatDuration(1234), '1.2 s');
   assert.equal(formatDuration(42_000), '42 s');
   assert.equal(formatDuration(180_000), '3 min');
+});
+
+test('one coroutine only: straight to ranges named after it', () => {
+  const m = new TaskTreeModel({ groupThreshold: 5, chunkSize: 4 });
+  const tasks = [task('srv', { coroutine: 'serve' })];
+  for (let i = 0; i < 6; i++) tasks.push(task(`w${i}`, { owner: 'srv', coroutine: 'worker' }));
+  m.apply(tasks, 0);
+  assert.deepEqual(render(m), ['srv', '  [worker 1–4 of 6]', '    w0', '    w1', '    w2', '    w3', '  [worker 5–6 of 6]', '    w4', '    w5']);
 });

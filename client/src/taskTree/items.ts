@@ -35,13 +35,18 @@ export function treeItem(model: TaskTreeModel, node: TreeNode, now: number): vsc
   const what = state === 'pending' && info.awaiting ? `awaiting ${info.awaiting}` : state;
   item.description = `${info.coroutine} · ${what} · ${age}${node.cycle ? ' · await cycle' : ''}`;
   item.iconPath = stateIcon(state);
-  item.tooltip = tooltip(model, node.id, now);
   item.accessibilityInformation = { label: `${info.name}, ${info.coroutine}, ${what}, age ${age}` };
   if (info.location) {
     item.command = { command: 'taskscope.tasks.openLocation', title: 'Open Suspension Point', arguments: [node] };
   }
   item.contextValue = ['task', isFinished(info) ? 'finished' : 'live', info.createdAt ? 'created' : '', info.location ? 'located' : '']
     .filter(Boolean).join('.');
+  return item;
+}
+
+/** The tooltip, built only when the row is hovered (VS Code's resolveTreeItem). */
+export function resolveTooltip(model: TaskTreeModel, node: TreeNode, item: vscode.TreeItem, now: number): vscode.TreeItem {
+  if (node.kind === 'task' && model.entry(node.id)) item.tooltip = tooltip(model, node.id, now);
   return item;
 }
 

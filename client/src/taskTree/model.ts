@@ -443,7 +443,7 @@ export class TaskTreeModel {
     const minMs = this.filter.minWaitSeconds * 1000;
     const ids = [...this.tasks.keys()].filter((id) => this.visible(id) && this.waitingMs(id, now) >= minMs);
     ids.sort((a, b) => this.waitingMs(b, now) - this.waitingMs(a, now));
-    return this.chunks('f', ids, (id) => ({ kind: 'task', key: `f:${id}`, id, cycle: false }));
+    return this.chunks('f', ids, (id) => ({ kind: 'task', key: `f:${id}`, id, cycle: false }), 'waiting');
   }
 
   /**
@@ -468,7 +468,7 @@ export class TaskTreeModel {
     }
     // One coroutine only: grouping by it adds a level for nothing; go straight to ranges.
     if (specs.length === 1 && specs[0].kind === 'group') {
-      return this.chunks(`${parentKey}#c`, sorted, taskSpec);
+      return this.chunks(`${parentKey}#c`, sorted, taskSpec, specs[0].label);
     }
     return specs;
   }
@@ -484,16 +484,18 @@ export class TaskTreeModel {
     if (node.group === 'orphans') return this.siblings(node.key, this.orphanIds(), null);
     const ids = node.ids.filter((id) => this.tasks.has(id) && this.visible(id));
     if (node.group === 'range' || ids.length <= this.chunkSize) return ids.map(taskSpec);
-    return this.chunks(node.key, ids, taskSpec);
+    return this.chunks(node.key, ids, taskSpec, node.group === 'coroutine' ? node.label : '');
   }
 
   /** Cuts a long list into range groups of chunkSize ("1–500"); short lists stay as they are. */
-  private chunks(parentKey: string, ids: string[], taskSpec: (id: string) => Spec): Spec[] {
+  private chunks(parentKey: string, ids: string[], taskSpec: (id: string) => Spec, prefix = ''): Spec[] {
     if (ids.length <= this.chunkSize) return ids.map(taskSpec);
     const specs: Spec[] = [];
+    const total = ids.length.toLocaleString('en-US');
     for (let i = 0; i < ids.length; i += this.chunkSize) {
       const part = ids.slice(i, i + this.chunkSize);
-      specs.push({ kind: 'group', key: `${parentKey}#r:${i}`, group: 'range', label: `${i + 1}–${i + part.length} of ${ids.length}`, ids: part });
+      const label = `${prefix ? `${prefix} ` : ''}${(i + 1).toLocaleString('en-US')}–${(i + part.length).toLocaleString('en-US')} of ${total}`;
+      specs.push({ kind: 'group', key: `${parentKey}#r:${i}`, group: 'range', label, ids: part });
     }
     return specs;
   }

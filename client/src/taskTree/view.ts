@@ -11,7 +11,7 @@ import {
   CustomEvents, CustomRequests, type LoopBlockedEventBody, type TaskTreeArguments, type TaskTreeBody,
 } from '../../../debug-adapter/src/protocol/dap';
 import { DEBUG_TYPE } from '../debug/configuration';
-import { treeItem } from './items';
+import { resolveTooltip, treeItem } from './items';
 import { type Grouping, type Refresh, TaskTreeModel, type TreeNode } from './model';
 
 export const VIEW_ID = 'taskscope.tasks';
@@ -59,6 +59,7 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
   getTreeItem(node: TreeNode): vscode.TreeItem { return treeItem(this.model, node, Date.now()); }
   getChildren(node?: TreeNode): TreeNode[] { return this.model.children(node ?? null, Date.now()); }
   getParent(node: TreeNode): TreeNode | undefined { return node.parent ?? undefined; }
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem { return resolveTooltip(this.model, node, item, Date.now()); }
 
   // ---- what commands use ----
 
@@ -92,11 +93,12 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const entry = this.current ? this.models.get(this.current) : undefined;
     if (!entry) return;
     const args: TaskTreeArguments = { includeDone };
+    const t = Date.now();
     try {
       const body = await entry.session.customRequest(CustomRequests.taskTree, args) as TaskTreeBody | undefined;
-      if (body && Array.isArray(body.tasks) && this.models.get(entry.session.id) === entry) this.applySnapshot(entry.session.id, body);
+      if (body && Array.isArray(body.tasks) && this.models.get(entry.session.id) === entry) this.applySnapshot(entry.session.id, body, 'reply');
     } catch (e) {
-      this.log(`taskTree request failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.log(`taskTree request failed after ${Date.now() - t} ms: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -115,13 +117,13 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     this.models.set(s.id, entry);
     this.show(s.id);
     if (vscode.workspace.getConfiguration('taskscope.tasks').get<boolean>('revealOnStart', true)) void this.reveal();
-    // The program may not be running yet when the session starts: ask until the first snapshot
-    // arrives (by event or reply), a bounded number of times.
+    // Snapshots normally come as events. If none has come after a while (a program whose tasks
+    // never change), ask, a few times: each answer costs the debuggee a walk over its tasks.
     const poll = (): void => {
-      if (this.models.get(s.id) !== entry || entry.model.size > 0 || entry.polls++ >= 20) return;
-      void this.requestSnapshot().finally(() => setTimeout(poll, 1000));
+      if (this.models.get(s.id) !== entry || entry.model.size > 0 || entry.polls++ >= 5) return;
+      void this.requestSnapshot().finally(() => setTimeout(poll, 3000));
     };
-    setTimeout(poll, 300);
+    setTimeout(poll, 2000);
     if (!this.ageTimer) {
       // Ages and wait times move with the clock: re-render the shown rows now and then.
       this.ageTimer = setInterval(() => {
@@ -161,7 +163,7 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
         this.doneRequest ??= this.requestSnapshot(true).finally(() => { this.doneRequest = undefined; });
         return;
       }
-      this.applySnapshot(e.session.id, body);
+      this.applySnapshot(e.session.id, body, 'event');
     } else if (e.event === CustomEvents.loopBlocked) {
       const body = e.body as LoopBlockedEventBody | undefined;
       if (!body) return;
@@ -170,10 +172,13 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     }
   }
 
-  private applySnapshot(sessionId: string, body: TaskTreeBody): void {
+  private applySnapshot(sessionId: string, body: TaskTreeBody, via: 'event' | 'reply'): void {
     const entry = this.models.get(sessionId);
     if (!entry) return;
-    const r = entry.model.apply(body.tasks, Date.now());
+    const t = Date.now();
+    const first = entry.model.size === 0 && body.tasks.length > 0;
+    const r = entry.model.apply(body.tasks, t);
+    if (first) this.log(`first task snapshot of ${entry.session.name}: ${body.tasks.length} tasks by ${via}, applied in ${Date.now() - t} ms`);
     if (sessionId === this.current) { this.fire(r); this.updateBadge(); }
   }
 
