@@ -102,12 +102,13 @@ export function mirror(tree: Tree, text: string): ParsedFile {
     fieldNames = [null];
     for (let i = 1; i <= lang.fieldCount; i++) fieldNames.push(lang.fieldNameForId(i));
   }
+  const hasErrors = tree.rootNode.hasError;
   const c = tree.walk();
   const comments: SyntaxNode[] = [];
   let count = 0;
   // Every cursor read crosses into wasm, so each fact is read once and derived when possible:
   // namedness from the type; an anonymous token's end from its text, which is its type name
-  // (keywords and punctuation), and anonymous tokens carry no field. Leaves share one empty
+  // (keywords and punctuation) unless the tree has errors, and anonymous tokens carry no field. Leaves share one empty
   // children array until a child is added (fewer allocations for the collector).
   const make = (parent: SyntaxNode | null): SyntaxNode => {
     const typeId = c.nodeTypeId;
@@ -115,7 +116,8 @@ export function mirror(tree: Tree, text: string): ParsedFile {
     const known = typeId < typeNames.length;
     const type = known ? typeNames[typeId] : c.nodeType;
     const isNamed = known ? typeNamed[typeId] : c.nodeIsNamed;
-    const end = isNamed ? c.endIndex : start + type.length;
+    // With syntax errors a token may be MISSING (zero width): then read the real end.
+    const end = isNamed || hasErrors ? c.endIndex : start + type.length;
     const node: SyntaxNode = {
       type,
       named: isNamed,
@@ -124,7 +126,7 @@ export function mirror(tree: Tree, text: string): ParsedFile {
       parent,
       children: NO_CHILDREN,
     };
-    if (isNamed && start === end && c.nodeIsMissing) node.missing = true;
+    if (start === end && (isNamed || hasErrors) && c.nodeIsMissing) node.missing = true;
     count++;
     return node;
   };

@@ -245,3 +245,33 @@ test('the target Python version gates fixes: to_thread needs 3.9 (setting wins o
   modern.setFile(app, fs.readFileSync(app, 'utf8'));
   assert.equal(modern.check(app).violations[0].fix?.title, 'Run it in a thread with `await asyncio.to_thread()`');
 });
+
+test('star re-exports, nested relative imports and module-level aliases resolve; conflicts stay silent', async () => {
+  const root = workspace({
+    'farm/__init__.py': 'from .core import *\n',
+    'farm/core.py': 'import asyncio\n\nasync def till(plot):\n    return plot\n\nplough = till\nbarn_lock = asyncio.Lock()\n',
+    'farm/sub/__init__.py': '',
+    'farm/sub/deep.py': [
+      'from ...farm import till, plough, barn_lock',
+      'from .. import core',
+      'try:',
+      '    from farm.core import till as maybe',
+      'except ImportError:',
+      '    maybe = None',
+      '',
+      'async def work():',
+      '    till(1)',
+      '    plough(2)',
+      '    core.till(3)',
+      '    maybe(4)',
+      '    with barn_lock:',
+      '        pass',
+      '',
+    ].join('\n'),
+  });
+  const e = await createEngine({ roots: [root] });
+  const deep = path.join(root, 'farm', 'sub', 'deep.py');
+  e.setFile(deep, fs.readFileSync(deep, 'utf8'));
+  assert.deepEqual(e.check(deep).violations.map((v) => `${v.range.start.line + 1}:${v.rule}`),
+    ['9:unawaited-coroutine', '10:unawaited-coroutine', '11:unawaited-coroutine', '13:sync-with-async-cm']);
+});
