@@ -38,6 +38,8 @@ export interface Case {
   launch?: Record<string, unknown>;
   breakpoints?: Bp[];
   exceptions?: string[];
+  /** Attach instead of launch: starts the program itself and returns the attach arguments. */
+  attach?(s: Session): Promise<Record<string, unknown>>;
   /** Skip the configurationDone/run step (for cases that test launch failures). */
   noRun?: boolean;
   script(s: Session): Promise<void>;
@@ -170,6 +172,8 @@ export class Session {
   }
 
   adapterKilled = false;
+  /** Set by attach cases: resolves when the program they started ends. */
+  attached?: Promise<string>;
 
   async close(): Promise<void> {
     const within = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
@@ -220,7 +224,8 @@ export async function check(py: Python, c: Case): Promise<void> {
     });
     await s.dc.initializeRequest({ adapterID: 'taskscope', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
     try {
-      await s.dc.launchRequest({ program, python: py.path, args: c.args ?? [], ...c.launch } as DebugProtocol.LaunchRequestArguments);
+      if (c.attach) await s.dc.attachRequest(await c.attach(s) as DebugProtocol.AttachRequestArguments);
+      else await s.dc.launchRequest({ program, python: py.path, args: c.args ?? [], ...c.launch } as DebugProtocol.LaunchRequestArguments);
       await configured;
     } catch (e) {
       configured.catch(() => undefined);

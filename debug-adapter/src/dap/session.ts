@@ -51,7 +51,8 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   private readonly taskThreads = new Map<string, number>();
   private readonly threadTasks = new Map<number, string>();
   private pausedThread: number | null = null;
-  private blockedDropped = false;
+  /** The last pause, [start, end] in ms (end null while paused): a loop paused is not "blocked". */
+  private lastPause: [number, number | null] | null = null;
   private exitCode: number | null = null;
   private ended = false;
   private restarting = false;
@@ -171,6 +172,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     this.agent = agent;
     agent.on('debug.stopped', (b) => {
       this.pausedThread = b.threadId;
+      if (!this.lastPause || this.lastPause[1] !== null) this.lastPause = [Date.now(), null];
       this.treeDirty = true;
       const ev = new StoppedEvent(b.reason, b.threadId, b.text) as DebugProtocol.StoppedEvent;
       ev.body.allThreadsStopped = b.allThreadsStopped;
@@ -184,9 +186,10 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       this.sendEvent(ev);
     });
     agent.on('loop.blocked', (b) => {
-      // A loop paused at a breakpoint is not "blocked": drop those reports and their recovery.
-      if (this.pausedThread !== null) { if (!b.recovered) this.blockedDropped = true; return; }
-      if (b.recovered && this.blockedDropped) { this.blockedDropped = false; return; }
+      // A loop paused at a breakpoint is not "blocked": drop reports made during a pause and any
+      // block that began before the last pause ended (events sent while paused may arrive later).
+      if (this.pausedThread !== null) return;
+      if (this.lastPause && Date.now() - b.durationMs <= (this.lastPause[1] ?? Date.now()) + 100) return;
       const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread } as LoopBlockedEventBody;
       this.sendEvent(new Event(CustomEvents.loopBlocked, body));
     });
@@ -330,6 +333,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   // -- execution control -------------------------------------------------------------------------
 
   private resetPauseState(): void {
+    if (this.lastPause && this.lastPause[1] === null) this.lastPause[1] = Date.now();
     this.pausedThread = null;
     this.frames.reset();
     this.vars.reset();

@@ -1,11 +1,12 @@
 // Ends of a session: exit code with all output delivered, a crash, terminate, disconnect, restart,
 // the adapter being killed (the agent notices and ends the debuggee), and bad configurations that
 // must be answered with a clear error, never a hang. The harness checks no process is left.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Case } from '../harness';
-import { alive } from '../harness';
+import { alive, ROOT } from '../harness';
 
 /** A fake interpreter that claims to be an old Python (no real old Python needed). */
 function oldPython(): string {
@@ -89,6 +90,32 @@ export const lifecycleCases: Case[] = [
       s.log.push('adapter killed');
     },
     expect: ['adapter killed'],
+  },
+  {
+    name: 'attach to a waiting agent, hit a breakpoint, detach: the program finishes',
+    fixture: 'stepping.py',
+    breakpoints: ['fetch_first'],
+    async attach(s) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskscope-attach-'));
+      const portFile = path.join(dir, 'port');
+      const child = spawn(s.py.path, ['-m', 'taskscope_agent.debugger_main', '--port', '0', '--port-file', portFile, '--wait', s.program], {
+        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'dist', 'agent'), TASKSCOPE_SECRET: 'attach-secret' }, stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      s.pids.add(child.pid!);
+      let out = '';
+      child.stdout!.on('data', (d) => { out += d; });
+      s.attached = new Promise((resolve) => child.on('exit', (code) => resolve(`${code} ${/\(True, 6\)/.test(out)}`)));
+      for (let i = 0; i < 500 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 20));
+      return { port: Number(fs.readFileSync(portFile, 'utf8')), secret: 'attach-secret' };
+    },
+    async script(s) {
+      await s.stopped();
+      await s.vars('uid');
+      await s.dc.disconnectRequest({});
+      s.adapterKilled = true; // nothing more to say to it
+      s.log.push(`program exit code, output: ${await s.attached}`);
+    },
+    expect: ['stopped breakpoint stepping.py:@fetch_first fetch_user', '  uid = 7', 'program exit code, output: 0 true'],
   },
   {
     name: 'missing program',

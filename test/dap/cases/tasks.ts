@@ -36,8 +36,10 @@ export const taskCases: Case[] = [
       s.frameId = frame.id;
       await s.vars('n');
       s.log.push(...describeTree(await taskTree(s)));
+      await new Promise((r) => setTimeout(r, 600)); // > the 250 ms blocked threshold
       await s.step('continue');
       await s.exited();
+      s.log.push(`loopBlocked while paused or after: ${s.has('loopBlocked')}`);
     },
     expect: [
       'stopped breakpoint tasks.py:@fetch_sleep fetch_user',
@@ -55,6 +57,7 @@ export const taskCases: Case[] = [
       '  leaf-1 (leaf) pending owner=parent awaitedBy=[]',
       '  fetch (fetch_user) running owner=parent awaitedBy=[parent]',
       'exited 0',
+      'loopBlocked while paused or after: false',
     ],
   },
   {

@@ -1,0 +1,72 @@
+/**
+ * Unit tests of the debug adapter's model (debug-adapter/src/model): canned agent snapshots in,
+ * plain data out. No process, no socket. Data-driven through check().
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { frameToDap } from '../../debug-adapter/src/model/frames';
+import { TaskTree, taskThreadName } from '../../debug-adapter/src/model/taskTree';
+import type { AgentTaskInfo, DebugFrame } from '../../debug-adapter/src/protocol/inspector';
+
+function task(id: string, extra: Partial<AgentTaskInfo> = {}): AgentTaskInfo {
+  return {
+    id, name: `Task-${id}`, coroutine: 'work', state: 'pending', owner: null, awaitedBy: [], awaiting: null,
+    location: null, createdAt: null, loop: 'L1', eager: false, ...extra,
+  };
+}
+
+interface Case { name: string; run(): unknown; expect: unknown }
+
+const cases: Case[] = [
+  {
+    name: 'toDap keeps the public fields and the extras, in id order',
+    run: () => TaskTree.fromSnapshot([task('10', { owner: '2' }), task('2', { awaitedBy: ['10'] })]).toDap().map((t) => [t.id, t.owner, t.awaitedBy, t.loop]),
+    expect: [['2', null, ['10'], 'L1'], ['10', '2', [], 'L1']],
+  },
+  {
+    name: 'CALL STACK entries: live tasks only, the running one first, capped',
+    run: () => TaskTree.fromSnapshot([
+      task('1'), task('2', { state: 'done' }), task('3', { state: 'running' }), task('4'), task('5'),
+    ]).forCallStack(3).map((t) => t.id),
+    expect: ['3', '1', '4'],
+  },
+  {
+    name: 'task entry names',
+    run: () => [
+      taskThreadName(task('7', { name: 'Task-7', coroutine: 'fetch_user', awaiting: 'sleep 2.0s' })),
+      taskThreadName(task('8', { name: 'worker', coroutine: 'worker', state: 'running' })),
+      taskThreadName(task('9', { name: 'Task-9', coroutine: 'main' })),
+    ],
+    expect: ['Task-7 fetch_user · awaiting sleep 2.0s', 'worker · running', 'Task-9 main · pending'],
+  },
+  {
+    name: 'await cycles are data',
+    run: () => TaskTree.fromSnapshot([
+      // 1 awaits 2, 2 awaits 3, 3 awaits 1 (a deadlock); 4 awaits 5 (no cycle).
+      task('1', { awaitedBy: ['3'] }), task('2', { awaitedBy: ['1'] }), task('3', { awaitedBy: ['2'] }),
+      task('5', { awaitedBy: ['4'] }), task('4'),
+    ]).awaitCycles(),
+    expect: [['1', '2', '3']],
+  },
+  {
+    name: 'frames: user frame, label at a task boundary, library frame, <string>',
+    run: () => ([
+      { id: 1, name: 'fetch', path: '/p/app.py', line: 3, user: true },
+      { id: 0, name: 'awaited by main', label: true, task: '1' },
+      { id: 2, name: 'run', path: '/usr/lib/asyncio/runners.py', line: 44, user: false },
+      { id: 3, name: '<module>', path: '<string>', line: 1, user: true },
+    ] as DebugFrame[]).map((f, i) => frameToDap(f, 100 + i)),
+    expect: [
+      { id: 100, name: 'fetch', line: 3, column: 1, source: { name: 'app.py', path: '/p/app.py' } },
+      { id: 101, name: '── awaited by main ──', line: 0, column: 0, presentationHint: 'label' },
+      { id: 102, name: 'run', line: 44, column: 1, source: { name: 'runners.py', path: '/usr/lib/asyncio/runners.py' }, presentationHint: 'subtle' },
+      { id: 103, name: '<module>', line: 1, column: 1, source: { name: '<string>', presentationHint: 'deemphasize' } },
+    ],
+  },
+];
+
+function check(c: Case): void {
+  assert.deepEqual(c.run(), c.expect, c.name);
+}
+
+for (const c of cases) test(`model: ${c.name}`, () => check(c));
