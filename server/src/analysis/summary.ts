@@ -200,30 +200,28 @@ function paramList(fn: SyntaxNode, text: string): { name: string; annotation: Ex
   return out;
 }
 
-/** Direct dotted calls in a function body (not in nested functions, lambdas or classes). */
-function directCalls(fn: SyntaxNode, text: string): ExprRef[] {
-  const out: ExprRef[] = [];
+/**
+ * One walk over a function's own body (not nested functions, lambdas or classes): whether it
+ * yields, whether it returns a value, and the dotted callees of its calls (sync functions only).
+ */
+function bodyFacts(fn: SyntaxNode, text: string, wantCalls: boolean): { generator: boolean; returnsValue: boolean; calls: ExprRef[] } {
+  const out = { generator: false, returnsValue: false, calls: [] as ExprRef[] };
   const body = field(fn, 'body');
   if (!body) return out;
   walk(body, (n) => {
-    if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
-    if (n.type === 'call' && out.length < 64) {
-      const parts = dottedParts(field(n, 'function'), text);
-      if (parts) out.push({ parts, call: true });
+    switch (n.type) {
+      case 'function_definition': case 'lambda': case 'class_definition': return false;
+      case 'yield': out.generator = true; break;
+      case 'return_statement': if (named(n).length > 0) out.returnsValue = true; break;
+      case 'call':
+        if (wantCalls && out.calls.length < 64) {
+          const parts = dottedParts(field(n, 'function'), text);
+          if (parts) out.calls.push({ parts, call: true });
+        }
+        break;
     }
   });
   return out;
-}
-
-function returnsValue(fn: SyntaxNode): boolean {
-  const body = field(fn, 'body');
-  let found = false;
-  if (!body) return false;
-  walk(body, (n) => {
-    if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
-    if (n.type === 'return_statement' && named(n).length > 0) { found = true; return false; }
-  });
-  return found;
 }
 
 function isStub(fn: SyntaxNode): boolean {
@@ -315,15 +313,16 @@ function factoryEffect(fn: SyntaxNode, text: string): WrapperEffect {
 export function summarizeFunction(fn: SyntaxNode, text: string): FuncSummary {
   const nameNode = field(fn, 'name');
   const isAsync = hasToken(fn, 'async');
+  const facts = bodyFacts(fn, text, !isAsync);
   return {
     name: nameNode ? textOf(nameNode, text) : '',
     async: isAsync,
-    generator: containsYield(fn),
+    generator: facts.generator,
     decorators: decoratorRefs(fn, text),
     returns: exprRef(field(fn, 'return_type'), text, true),
-    returnsValue: returnsValue(fn),
+    returnsValue: facts.returnsValue,
     stub: isStub(fn),
-    calls: isAsync ? [] : directCalls(fn, text),
+    calls: facts.calls,
     asDecorator: isAsync ? 'unknown' : wrapperEffect(fn, text),
     asDecoratorFactory: isAsync ? 'unknown' : factoryEffect(fn, text),
     params: paramList(fn, text),
