@@ -2,7 +2,7 @@
 // loop points at, the notification text, and lost-error lines.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blockedMessage, blockingFrame, lostErrorText } from '../src/signals/format';
+import { blockedByAgent, blockedMessage, blockingFrame, lostErrorText } from '../src/signals/format';
 
 const lib = { path: '/usr/lib/python3.12/asyncio/events.py', line: 88, function: 'Handle._run' };
 const agent = { path: '/ext/dist/agent/taskscope_agent/hooks.py', line: 10, function: 'wrap' };
@@ -29,4 +29,10 @@ test('lost-error lines', () => {
     "Coroutine was never awaited: fetch(): coroutine 'fetch' was never awaited");
   assert.equal(lostErrorText({ kind: 'exception-never-retrieved', task: '7', coroutine: 'poll', message: 'Task exception was never retrieved', createdAt: null, exception: 'ValueError: boom' } as Parameters<typeof lostErrorText>[0]),
     'Task exception was never retrieved: poll() (task 7): ValueError: boom');
+});
+
+test('a block inside the agent itself is told apart', () => {
+  assert.equal(blockedByAgent([agent, user]), true);
+  assert.equal(blockedByAgent([user, agent]), false);
+  assert.equal(blockedByAgent([]), false);
 });

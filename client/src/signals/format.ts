@@ -15,6 +15,16 @@ export function blockingFrame(stack: readonly SourceLocation[] | undefined): Sou
   return stack.find((f) => f && !(f as { internal?: unknown }).internal && !lib.test(f.path) && !f.path.startsWith('<')) ?? stack[0];
 }
 
+const AGENT_FRAME = /[\\/]taskscope_agent[\\/]/;
+
+/**
+ * True when the innermost frame is Taskscope's own agent: the debugger's work (e.g. a snapshot of
+ * thousands of tasks) held the loop, not the program. Reported quietly, never as the program's fault.
+ */
+export function blockedByAgent(stack: readonly SourceLocation[] | undefined): boolean {
+  return !!stack?.length && !!stack[0] && AGENT_FRAME.test(stack[0].path);
+}
+
 export function blockedMessage(body: LoopBlockedEventBody): string {
   const f = blockingFrame(body.stack);
   const where = f ? ` in \`${f.function || '<module>'}()\` at \`${baseName(f.path)}:${f.line}\`` : '';

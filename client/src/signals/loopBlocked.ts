@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { CustomEvents, type LoopBlockedEventBody, type SourceLocation, type TaskInfo, type TaskTreeBody } from '../../../debug-adapter/src/protocol/dap';
 import { DEBUG_TYPE } from '../debug/configuration';
 import { formatDuration } from '../taskTree/model';
-import { blockedMessage, blockingFrame } from './format';
+import { blockedByAgent, blockedMessage, blockingFrame } from './format';
 
 /** How long a block may last before the notification shows while it still blocks. */
 const NOTIFY_AFTER_MS = 1000;
@@ -101,6 +101,10 @@ export class LoopBlockedSignals implements vscode.Disposable {
 
   private onBlocked(s: vscode.DebugSession, body: LoopBlockedEventBody): void {
     let episode = this.episodes.get(s.id);
+    if (!body.recovered && !episode && blockedByAgent(body.stack)) {
+      this.log(`the debugger itself held the event loop for ${formatDuration(body.durationMs)} (${body.stack[0].function})`);
+      return;
+    }
     const frame = blockingFrame(body.stack) ?? episode?.frame;
     if (frame) this.lastFrame = frame;
     if (body.recovered) {
