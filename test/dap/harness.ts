@@ -7,7 +7,7 @@
  * After each case, no process the case started (adapter, debuggee, its children) may be left.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -96,6 +96,28 @@ export class Session {
       });
     }
   }
+
+  /** Plays VS Code's part in `runInTerminal`: starts the command (no terminal, output kept). */
+  serveRunInTerminal(): void {
+    const dc = this.dc as unknown as { dispatch(body: string): void; outputStream: NodeJS.WritableStream };
+    const original = dc.dispatch.bind(dc);
+    dc.dispatch = (body: string) => {
+      const msg = JSON.parse(body);
+      if (msg.type !== 'request' || msg.command !== 'runInTerminal') { original(body); return; }
+      const [exe, ...args] = msg.arguments.args as string[];
+      const env = { ...process.env };
+      for (const [k, v] of Object.entries(msg.arguments.env ?? {})) { if (v === null) delete env[k]; else env[k] = String(v); }
+      const child = spawn(exe, args, { cwd: msg.arguments.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child.stdout!.on('data', (d) => { this.terminal += d; });
+      child.stderr!.on('data', (d) => { this.terminal += d; });
+      if (child.pid) this.pids.add(child.pid);
+      const reply = JSON.stringify({ type: 'response', seq: 0, request_seq: msg.seq, command: 'runInTerminal', success: true, body: { processId: child.pid } });
+      dc.outputStream.write(`Content-Length: ${Buffer.byteLength(reply, 'utf8')}\r\n\r\n${reply}`, 'utf8');
+    };
+  }
+
+  /** What a program started through `runInTerminal` printed. */
+  terminal = '';
 
   get adapterPid(): number | undefined { return (this.dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid; }
 
@@ -222,7 +244,9 @@ export async function check(py: Python, c: Case): Promise<void> {
       await s.dc.setExceptionBreakpointsRequest({ filters: c.exceptions ?? ['uncaught'] });
       if (!c.noRun) await s.dc.configurationDoneRequest();
     });
-    await s.dc.initializeRequest({ adapterID: 'taskscope', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const terminal = (c.launch as { console?: string } | undefined)?.console === 'integratedTerminal';
+    if (terminal) s.serveRunInTerminal();
+    await s.dc.initializeRequest({ adapterID: 'taskscope', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsRunInTerminalRequest: terminal });
     try {
       if (c.attach) await s.dc.attachRequest(await c.attach(s) as DebugProtocol.AttachRequestArguments);
       else await s.dc.launchRequest({ program, python: py.path, args: c.args ?? [], ...c.launch } as DebugProtocol.LaunchRequestArguments);

@@ -28,6 +28,19 @@ export const lifecycleCases: Case[] = [
     expect: ['exited 3', '  200 stdout lines, last "line 199", stderr last words: true'],
   },
   {
+    name: 'integrated terminal: breakpoint, then the exit code from the agent',
+    fixture: 'lifecycle.py',
+    args: ['exit'],
+    launch: { console: 'integratedTerminal', stopOnEntry: true },
+    async script(s) {
+      await s.stopped();
+      await s.step('continue');
+      await s.exited();
+      s.log.push(`  output went to the terminal: ${s.terminal.includes('line 199') && !s.output.includes('line 199')}`);
+    },
+    expect: ['stopped entry lifecycle.py:1 <module>', 'exited 3', '  output went to the terminal: true'],
+  },
+  {
     name: 'a crash ends the session with code 1 and the traceback',
     fixture: 'lifecycle.py',
     args: ['crash'],
