@@ -87,11 +87,11 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
                 f = f.f_back
                 while f is not None and internal[f.f_code.co_filename]:
                     f = f.f_back
-            if self._task_factory is None and not kwargs:
+            if self._task_factory is None and not (kwargs and kwargs.get('eager_start')):
                 rec = (tid, r[0] if r is not None else _owner_id(owner),
                        f.f_code if f is not None else None, f.f_lasti if f is not None else 0)
             else:
-                # An eager task (3.12+: a task factory or eager_start) ran its first step already;
+                # A task factory or eager_start (3.14) may have started it eagerly (3.12+): then it ran its first step already;
                 # its coroutine name is kept, as a task done at creation drops its coroutine.
                 eager = task.done() or task._fut_waiter is not None
                 rec = (tid, r[0] if r is not None else _owner_id(owner),
