@@ -202,7 +202,7 @@ class Debugger:
 
     def _pause_if_still_requested(self):
         if self.pause_requested and not self.paused:
-            self._pause(threading.get_ident(), sys._getframe(1), 'pause')
+            self._pause(threading.get_ident(), sys._getframe(1), 'pause', text='Paused while the event loop was idle')
 
     def run_on(self, ident, fn, timeout=10.0):
         """Runs `fn()` on paused thread `ident` and returns its result (or raises its exception)."""

@@ -200,9 +200,17 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     agent.on('tasks.changed', () => { this.treeDirty = true; });
     agent.on('target.exited', (b) => { this.exitCode = b.exitCode; });
     agent.onClose(() => this.onAgentGone(agent));
-    await agent.request('debug.configure', {
-      justMyCode, stopOnEntry, adapterPid: this.launchArgs ? process.pid : undefined, exceptionFilters: this.exceptionFilters,
-    });
+    try {
+      await agent.request('debug.configure', {
+        justMyCode, stopOnEntry, adapterPid: this.launchArgs ? process.pid : undefined, exceptionFilters: this.exceptionFilters,
+      });
+    } catch (e) {
+      agent.close();
+      if (e instanceof InspectorError && e.code === 'unknown-method') {
+        throw userError('This program\'s Taskscope agent has no debugger loaded: start it with `python -m taskscope_agent.debugger_main ...` or `import taskscope_agent.debugger_handlers` before `taskscope_agent.listen()`.');
+      }
+      throw e;
+    }
     // Task created/finished events drive the pushed `taskTree` event (the agent sends none unless asked).
     await agent.request('events.configure', { taskEvents: true }).catch(() => undefined);
     for (const [file, bps] of this.breakpoints) await this.sendBreakpoints(file, bps);

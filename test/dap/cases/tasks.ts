@@ -100,6 +100,34 @@ export const taskCases: Case[] = [
     ],
   },
   {
+    name: 'pause while the event loop is idle shows the waiting tasks',
+    fixture: 'tasks.py',
+    args: ['cancel'],
+    async script(s) {
+      await s.waitOutput(/victim ready/);
+      await new Promise((r) => setTimeout(r, 100));
+      await s.dc.pauseRequest({ threadId: 1 });
+      const e = await s.next('stopped');
+      s.log.push(`stopped ${e.body.reason}: ${e.body.text}`);
+      const threads = (await s.dc.threadsRequest()).body.threads;
+      for (const t of threads.slice(1)) s.log.push(`  thread ${t.name}`);
+      const victim = threads.find((t) => t.name.startsWith('victim'))!;
+      const st = await s.dc.stackTraceRequest({ threadId: victim.id });
+      s.log.push(`  victim: ${st.body.stackFrames.map((f) => s.where(f)).join(' < ')}`);
+      await s.dc.continueRequest({ threadId: e.body.threadId });
+      const tree = await taskTree(s);
+      await s.dc.customRequest('cancelTask', { id: tree.find((t) => t.name === 'victim')!.id });
+      await s.exited();
+    },
+    expect: [
+      'stopped pause: Paused while the event loop was idle',
+      '  thread Task-1 main · awaiting victim',
+      '  thread victim · awaiting sleep 60.0s',
+      '  victim: tasks.py:32 victim < ── awaited by Task-1 ── < tasks.py:48 main',
+      'exited 0',
+    ],
+  },
+  {
     name: 'cancelTask cancels the task',
     fixture: 'tasks.py',
     args: ['cancel'],
