@@ -111,7 +111,9 @@ export default defineRule({
       const v = ctx.evaluate(node);
       if (v?.k !== 'coro') return;
       const use = classifyUse(node, ctx.resolver);
-      const what = `\`${v.fn.name}()\``;
+      // Name the call as the code spells it (`aclient.get()`), shortened if long.
+      const spelled = textOf(field(node, 'function') ?? node, ctx.text).replace(/\s+/g, '');
+      const what = `\`${spelled.length > 60 ? v.fn.name : spelled}()\``;
       let message: string;
       switch (use.kind) {
         case 'discarded': message = `Coroutine ${what} is never awaited; its body never runs`; break;
