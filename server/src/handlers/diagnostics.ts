@@ -59,7 +59,11 @@ export function checkAndPublish(session: Session, uri: string): boolean {
     session.log(`internal error checking ${file}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return false;
   }
+  const before = session.results.get(uri);
   session.results.set(uri, { version, violations });
+  // A file on disk with nothing to report, and nothing reported before, needs no notification:
+  // on start that is most of a workspace.
+  if (!doc && violations.length === 0 && !before?.violations.length) return true;
   void session.connection.sendDiagnostics({
     uri,
     version: version ?? undefined,

@@ -2,16 +2,25 @@
  * The whole-workspace analysis on start (and after a settings change): loads every Python file
  * of the roots into the engine (the index imports resolve through), then checks and publishes the
  * files not open in the editor. Progress is shown with window/workDoneProgress and the user may
- * cancel it; the work yields to the event loop between small batches so typing stays responsive.
+ * cancel it; the work yields to the event loop every few milliseconds so typing stays responsive.
  * Open documents are never overwritten with disk text.
  */
 import { findPythonFiles, readPythonFile } from '../cli/files';
 import { checkAndPublish, scheduleOpenDocuments } from './diagnostics';
 import { pathToUri, uriToPath, type Session } from './session';
 
-const BATCH = 25;
+/** Longest stretch of analysis between two turns of the event loop, in ms (keeps typing responsive). */
+const SLICE_MS = 30;
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** True when the current slice is used up (the caller then yields and reports progress). */
+function sliceOver(state: { since: number }): boolean {
+  const now = Date.now();
+  if (now - state.since < SLICE_MS) return false;
+  state.since = now;
+  return true;
+}
 
 export interface ScanOutcome { files: number; checked: number; cancelled: boolean }
 
@@ -29,8 +38,9 @@ export async function scanWorkspace(session: Session, { load, roots = session.ro
       const found = findPythonFiles(roots);
       for (const p of found.problems) session.log(`${p.path}: ${p.message}`);
       files = found.files;
+      const slice = { since: 0 };
       for (let i = 0; i < files.length; i++) {
-        if (i % BATCH === 0) {
+        if (sliceOver(slice)) {
           await tick();
           if (cancelled()) break;
           progress?.report(Math.round((i / files.length) * 40), `indexing ${i}/${files.length} files`);
@@ -49,8 +59,9 @@ export async function scanWorkspace(session: Session, { load, roots = session.ro
     }
     const toCheck = [...session.workspaceFiles].sort();
     const open = openPaths();
+    const slice = { since: 0 };
     for (let i = 0; i < toCheck.length && !cancelled(); i++) {
-      if (i % BATCH === 0) {
+      if (sliceOver(slice)) {
         await tick();
         if (cancelled()) break;
         progress?.report(40 + Math.round((i / toCheck.length) * 60), `checking ${i}/${toCheck.length} files`);
