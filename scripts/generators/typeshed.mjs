@@ -212,7 +212,7 @@ export async function generate({ root, check }) {
   // `async def` returning an instance: 'a>i:<class>' (what `await` gives), else plain 'a'.
   const asyncDesc = (mod, s, clsQ) => {
     const r = annDesc(mod, s.ret, clsQ);
-    return r.startsWith('c:') ? `a>${r}` : 'a';
+    return r.startsWith('c:') || r.startsWith('i:') ? `a>${r}` : 'a';
   };
   const finish = (desc) => {
     if (desc.startsWith('a>')) {

@@ -160,8 +160,22 @@ export class Resolver {
         case 'augmented_assignment': bindTarget(field(n, 'left'), null); break;
         case 'named_expression': { const nm = field(n, 'name'); if (nm) bind(textOf(nm, text), field(n, 'value')); break; }
         case 'for_statement': case 'for_in_clause': bindTarget(field(n, 'left'), null); break;
-        case 'as_pattern': { const t = field(n, 'alias'); if (t) bindTarget(named(t)[0] ?? t, null); break; }
-        case 'with_item': { const v = field(n, 'value'); if (v?.type === 'as_pattern') { const t = field(v, 'alias'); if (t) bindTarget(named(t)[0] ?? t, null); } break; }
+        case 'as_pattern': {
+          // `with X as y` is bound by its with_item (to what entering X gives).
+          if (n.parent?.type === 'with_item') break;
+          const t = field(n, 'alias');
+          if (t) bindTarget(named(t)[0] ?? t, null);
+          break;
+        }
+        case 'with_item': {
+          const v = field(n, 'value');
+          if (v?.type !== 'as_pattern') break;
+          const t = field(v, 'alias');
+          const target = t ? named(t)[0] ?? t : null;
+          if (target?.type === 'identifier') bind(textOf(target, text), n);
+          else bindTarget(target, null);
+          break;
+        }
         case 'except_clause': { for (const c of named(n)) if (c.type === 'as_pattern') { const t = field(c, 'alias'); if (t) bindTarget(named(t)[0] ?? t, null); } break; }
         case 'global_statement': case 'nonlocal_statement':
           for (const c of named(n)) if (c.type === 'identifier') s!.globals.add(textOf(c, text));
@@ -254,6 +268,7 @@ export class Resolver {
       let v: Value | null;
       try {
         if (n.type === 'function_definition') v = { k: 'func', fn: this.funcFromNode(n) };
+        else if (n.type === 'with_item') v = this.enterValue(n);
         else if (n.type === 'class_definition') v = { k: 'class', cls: this.classFromNode(n) };
         else if (n.type === 'type') v = this.annotationValue(n);
         else v = this.evaluate(n);
@@ -686,6 +701,30 @@ export class Resolver {
       }
       default: return null;
     }
+  }
+
+  /** What `with X as y` / `async with X as y` binds to y: the result of entering X. */
+  enterValue(item: SyntaxNode): Value | null {
+    let expr = field(item, 'value');
+    if (expr?.type === 'as_pattern') expr = named(expr)[0] ?? null;
+    const cm = this.evaluate(expr);
+    if (cm?.k !== 'inst') return null;
+    const stmt = item.parent?.parent;
+    const isAsync = !!stmt && stmt.type === 'with_statement' && hasToken(stmt, 'async');
+    const m = this.method(cm.cls, isAsync ? '__aenter__' : '__enter__');
+    if (!m || m === 'unknown') return null;
+    const fn = m.fn;
+    if (fn.lib !== undefined) {
+      if (isAsync) return fn.lib.startsWith('a>') ? this.libReturn(fn.lib.slice(2)) : null;
+      return this.libReturn(fn.lib);
+    }
+    const r = fn.project?.fn.returns;
+    return r ? this.evalRef(fn.project!.module, { ...r, ann: true }) : null;
+  }
+
+  /** A library object that does nothing until awaited or entered (aiohttp's `session.get()`). */
+  isCoroutineWrapper(v: Value | null): boolean {
+    return v?.k === 'inst' && !!v.cls.lib?.f.includes('C');
   }
 
   private superValue(call: SyntaxNode): Value | null {

@@ -109,11 +109,11 @@ export default defineRule({
   visit: {
     call(node, ctx) {
       const v = ctx.evaluate(node);
-      if (v?.k !== 'coro') return;
+      if (v?.k !== 'coro' && !ctx.resolver.isCoroutineWrapper(v)) return;
       const use = classifyUse(node, ctx.resolver);
       // Name the call as the code spells it (`aclient.get()`), shortened if long.
       const spelled = textOf(field(node, 'function') ?? node, ctx.text).replace(/\s+/g, '');
-      const what = `\`${spelled.length > 60 ? v.fn.name : spelled}()\``;
+      const what = `\`${spelled.length > 60 ? (v!.k === 'coro' ? v!.fn.name : v!.k === 'inst' ? v!.cls.name : '…') : spelled}()\``;
       let message: string;
       switch (use.kind) {
         case 'discarded': message = `Coroutine ${what} is never awaited; its body never runs`; break;

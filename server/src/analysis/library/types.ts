@@ -4,7 +4,11 @@ export interface LibraryClass {
   b?: string[];
   /** Methods: descriptor per name (see thirdParty.ts). */
   m: Record<string, string>;
-  /** Protocol flags over the full MRO: A=__aenter__, E=__enter__, I=__aiter__, T=__iter__, W=__await__. */
+  /**
+   * Protocol flags over the full MRO: A=__aenter__, E=__enter__, I=__aiter__, T=__iter__,
+   * W=__await__; C (hand-written table only) = a coroutine wrapper: nothing happens until it is
+   * awaited or entered (aiohttp's `session.get()`), so dropping it is an unawaited coroutine.
+   */
   f: string;
   /** Attribute types ('i:<class>'). */
   a?: Record<string, string>;
