@@ -81,8 +81,8 @@ function groupItem(node: Extract<TreeNode, { kind: 'group' }>): vscode.TreeItem 
 function tooltip(model: TaskTreeModel, id: string, now: number): vscode.MarkdownString {
   const { info } = model.entry(id)!;
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${esc(info.name)}** — \`${esc(info.coroutine)}()\`  \n`);
-  md.appendMarkdown(`State: ${model.rowState(id)}${info.awaiting ? `, awaiting \`${esc(info.awaiting)}\`` : ''}  \n`);
+  md.appendMarkdown(`**${esc(info.name)}** — ${code(`${info.coroutine}()`)}  \n`);
+  md.appendMarkdown(`State: ${model.rowState(id)}${info.awaiting ? `, awaiting ${code(info.awaiting)}` : ''}  \n`);
   md.appendMarkdown(`Age: ${formatDuration(model.ageMs(id, now))}`);
   const waited = model.waitingMs(id, now);
   if (waited > 0) md.appendMarkdown(`, waiting here for ${formatDuration(waited)}`);
@@ -98,9 +98,12 @@ function tooltip(model: TaskTreeModel, id: string, now: number): vscode.Markdown
 }
 
 function loc(l: SourceLocation): string {
-  return `\`${esc(l.function || '<module>')}\` in ${esc(baseName(l.path))}:${l.line}`;
+  return `${code(l.function || '<module>')} in ${esc(baseName(l.path))}:${l.line}`;
 }
 
+/** Markdown text with its special characters escaped. */
 const esc = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+/** A code span: backslash escapes do not work inside one, so widen the fence instead. */
+const code = (s: string): string => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
 export { formatLocation };
