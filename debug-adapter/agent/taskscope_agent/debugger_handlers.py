@@ -287,6 +287,9 @@ def _on_main_start():
     must install itself there (sys.settrace is per thread); harmless for the monitoring engine."""
     if threading.current_thread() is not threading.main_thread():
         return
+    # Coroutine origins (the creation site of a never-awaited coroutine) are recorded per thread.
+    if 'never-awaited' in DBG.exception_filters and sys.get_coroutine_origin_tracking_depth() < 3:
+        sys.set_coroutine_origin_tracking_depth(3)
     install = getattr(DBG.engine, 'install_on_main', None)
     if install is not None:
         install()

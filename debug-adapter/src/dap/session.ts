@@ -213,6 +213,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     }
     // Task created/finished events drive the pushed `taskTree` event (the agent sends none unless asked).
     await agent.request('events.configure', { taskEvents: true }).catch(() => undefined);
+    await this.configureOrigins();
     for (const [file, bps] of this.breakpoints) await this.sendBreakpoints(file, bps);
   }
 
@@ -333,9 +334,21 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     await this.handle(response, async () => {
       const known = new Set(EXCEPTION_FILTERS.map((f) => f.filter));
       this.exceptionFilters = (args.filters ?? []).filter((f) => known.has(f));
-      if (this.agent && !this.agent.isClosed) await this.agent.request('debug.setExceptionBreakpoints', { filters: this.exceptionFilters });
+      if (this.agent && !this.agent.isClosed) {
+        await this.agent.request('debug.setExceptionBreakpoints', { filters: this.exceptionFilters });
+        await this.configureOrigins();
+      }
       return { breakpoints: this.exceptionFilters.map(() => ({ verified: true })) };
     });
+  }
+
+  /**
+   * A never-awaited coroutine's creation site is only known when the interpreter records coroutine
+   * origins, which costs at every coroutine creation: on only while that exception filter is.
+   */
+  private async configureOrigins(): Promise<void> {
+    const originDepth = this.exceptionFilters.includes('never-awaited') ? 3 : 0;
+    await this.agent?.request('events.configure', { originDepth }).catch(() => undefined);
   }
 
   // -- execution control -------------------------------------------------------------------------

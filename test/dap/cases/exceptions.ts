@@ -80,9 +80,10 @@ export const exceptionCases: Case[] = [
       s.threadId = e.body.threadId;
       const info = await s.dc.exceptionInfoRequest({ threadId: s.threadId });
       s.log.push(`stopped: ${info.body.exceptionId} ${/forgotten/.test(info.body.description ?? '')}`);
+      s.log.push(`  creation site in the exception info: ${(info.body.description ?? '').includes(`exceptions.py:${lineOf(s.program, 'not_awaited')}`)}`);
       await s.dc.continueRequest({ threadId: s.threadId });
       await s.exited();
     },
-    expect: ['stopped: never-awaited true', 'exited 0'],
+    expect: ['stopped: never-awaited true', '  creation site in the exception info: true', 'exited 0'],
   },
 ];
