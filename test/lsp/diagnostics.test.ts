@@ -160,6 +160,9 @@ const cases: Case[] = [
     open: 'app/core.py',
     changeSettings: { rules: { 'unawaited-coroutine': 'off', 'sync-with-async-cm': { severity: 'hint' } } },
   },
+  // `asyncio.to_thread` exists from 3.9: the blocking-call fix depends on the target version.
+  { name: 'python-version-3.8-has-no-to-thread-fix', open: 'app/versioned.py', settings: { pythonVersion: '3.8' }, actions: true },
+  { name: 'python-version-changed-to-3.12-offers-it', open: 'app/versioned.py', settings: { pythonVersion: '3.8' }, changeSettings: { pythonVersion: '3.12' }, actions: true },
 ];
 
 for (const c of cases) test(c.name, () => check(c));
