@@ -14,7 +14,7 @@ import { findPythons } from '../scripts/pythons.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const agentDir = path.join(root, 'debug-adapter', 'agent');
-const rounds = Number(process.env.ROUNDS || 7);
+const rounds = Number(process.env.ROUNDS || 5);
 
 const WORKLOAD = String.raw`
 import asyncio, sys, time
@@ -73,7 +73,12 @@ async def spawn(rounds=12, width=4000):
                     tg.create_task(leaf(i))
 
 async def main(which):
-    fn = {'io': lambda: asyncio.gather(queues(), echo()), 'spawn': spawn}[which]
+    # One after the other: run together, the CPU-bound pipeline changes how the echo's reads
+    # batch up, and the CPU time then swings by 2x with any change of timing.
+    async def io():
+        await queues()
+        await echo()
+    fn = {'io': io, 'spawn': spawn}[which]
     t = time.process_time()
     await fn()
     print('CPU', time.process_time() - t, flush=True)
@@ -139,14 +144,16 @@ for (const py of pythons) {
       if (r % 2) { agent.push(await once(py.path, which, true)); plain.push(await once(py.path, which, false)); }
       else { plain.push(await once(py.path, which, false)); agent.push(await once(py.path, which, true)); }
     }
-    results.push({ version: py.version, which, plain: median(plain), agent: median(agent), target: py.minor >= 12 ? 1.05 : 1.15 });
+    results.push({ version: py.version, which, plain: median(plain), agent: median(agent),
+      best: Math.min(...agent) / Math.min(...plain), target: py.minor >= 12 ? 1.05 : 1.15 });
   }
 }
 fs.rmSync(tmp, { recursive: true, force: true });
-console.log(`agent overhead, median of ${rounds} interleaved runs (CPU seconds of the workload)`);
-console.log(['python', 'workload', 'plain', 'agent', 'ratio', 'target'].map((h) => h.padEnd(10)).join(''));
+console.log(`agent overhead: CPU seconds of the workload, median of ${rounds} interleaved runs each;`);
+console.log('ratio = agent/plain of the medians, min-ratio = of the fastest runs (less sensitive to machine load)');
+console.log(['python', 'workload', 'plain', 'agent', 'ratio', 'min-ratio', 'target'].map((h) => h.padEnd(11)).join(''));
 for (const r of results) {
   const ratio = r.agent / r.plain;
-  console.log([r.version, r.which, r.plain.toFixed(3), r.agent.toFixed(3), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'), '<= ' + r.target]
-    .map((c) => String(c).padEnd(10)).join(''));
+  console.log([r.version, r.which, r.plain.toFixed(3), r.agent.toFixed(3), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'),
+    r.best.toFixed(3), '<= ' + r.target].map((c) => String(c).padEnd(11)).join(''));
 }

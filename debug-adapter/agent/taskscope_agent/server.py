@@ -14,54 +14,12 @@ import threading
 import time
 
 from . import dispatch, hooks, loops, protocol, transport, watchdog
+from .session import Session, _add_reader, _remove_reader, _version, features  # noqa: F401
 
 TICK = 0.05
 SERVE_GRACE = 0.1
 HANDSHAKE_TIMEOUT = 10.0
 _server = [None]
-
-
-class Session:
-    """One authenticated connection."""
-
-    def __init__(self, server, conn, sid, channel):
-        self.server = server
-        self.conn = conn
-        self.id = sid
-        self.channel = channel
-        self.closing = False
-        self.joining = set()  # ids of loops asked to add this session's reader (not done yet)
-
-    def send_event(self, event, body):
-        """Queues an event for this session only."""
-        dispatch.emit(event, body, session=self)
-
-    def send(self, msg):
-        try:
-            self.conn.send(msg)
-        except transport.Closed:
-            self.close()
-
-    def close(self):
-        if self.closing:
-            return
-        self.closing = True
-        self.conn.closed = True
-        try:
-            self.conn.sock.shutdown(2)
-        except OSError:
-            pass
-        for st in loops.all_states():
-            if self.conn.fd in st.fds:
-                loop = st.ref()
-                try:
-                    if st.thread == threading.get_ident():
-                        _remove_reader(st, loop, self)
-                    else:
-                        loop.call_soon_threadsafe(_remove_reader, st, loop, self)
-                except Exception:
-                    st.fds.discard(self.conn.fd)
-        self.server.wake()
 
 
 class Server:
@@ -268,27 +226,6 @@ class Server:
         self.wake()
 
 
-def _add_reader(state, loop, session):
-    session.joining.discard(state.id)
-    if session.closing or session.conn.fd in state.fds or not state.running:
-        return
-    try:
-        loop.add_reader(session.conn.fd, session.server.serve, session, 'loop')
-        state.fds.add(session.conn.fd)
-    except Exception:
-        pass
-
-
-def _remove_reader(state, loop, session):
-    try:
-        if session.conn.fd in state.fds:
-            state.fds.discard(session.conn.fd)
-            loop.remove_reader(session.conn.fd)
-    except Exception:
-        pass
-    session.server.wake()
-
-
 def adopt_running_loops():
     """Loops already running when `listen()` is called (attaching later) did not pass through the
     hooks: find them once and register them from their own threads."""
@@ -300,28 +237,6 @@ def adopt_running_loops():
                 obj.call_soon_threadsafe(hooks.adopt_loop, obj)
         except Exception:
             pass
-
-
-def features():
-    import asyncio
-    out = []
-    if hasattr(asyncio, 'capture_call_graph'):
-        out.append('capture_call_graph')
-    if hasattr(asyncio.Future, '_asyncio_awaited_by'):
-        out.append('awaited_by')
-    if hasattr(sys, 'remote_exec'):
-        out.append('remote_exec')
-    if hasattr(asyncio, 'eager_task_factory'):
-        out.append('eager_tasks')
-    if hasattr(asyncio, 'TaskGroup'):
-        out.append('taskgroups')
-    out.append('faulthandler')
-    return out
-
-
-def _version():
-    from . import __version__
-    return __version__
 
 
 def current():
