@@ -220,19 +220,18 @@ export class Resolver {
     }
   }
 
-  /** The function/lambda/module scopes around a node, innermost first (class bodies skipped). */
+  /**
+   * The function/lambda/module scopes around a node, innermost first. Class bodies are skipped:
+   * names in a class body are not visible to its methods (Python's rule), and class-level names
+   * are reached through the class (`self.x`, `cls.x`), not as bare names.
+   */
   private scopeChain(node: SyntaxNode): SyntaxNode[] {
     const out: SyntaxNode[] = [];
     let n: SyntaxNode | null = node;
-    let first = true;
     while (n) {
       const sc = enclosingScope(n);
       if (sc === n) break;
-      if (sc.type === 'class_definition') {
-        // Only the innermost scope may be a class body (names directly in it).
-        if (first) { /* class-level names: resolved through its summary below */ }
-      } else out.push(sc);
-      first = false;
+      if (sc.type !== 'class_definition') out.push(sc);
       n = sc;
       if (sc.type === 'module') break;
     }

@@ -286,8 +286,6 @@ function wrapperEffect(fn: SyntaxNode, text: string, depth = 0): WrapperEffect {
     return !!r && r.parts[r.parts.length - 1] === 'wraps';
   });
   if (wraps && returnsCall) return 'keeps';
-  // A decorator factory: the inner def takes the function and returns a wrapper.
-  if (depth === 0) return 'unknown';
   return 'unknown';
 }
 
