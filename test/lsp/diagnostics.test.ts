@@ -135,6 +135,11 @@ const cases: Case[] = [
   { name: 'utf16-columns', open: 'app/unicode.py' },
   { name: 'malformed-python', open: 'app/malformed.py', actions: true },
   {
+    name: 'pathological-nesting',
+    open: 'app/deep.py',
+    text: `import time\n\nx = ${'('.repeat(3000)}1${')'.repeat(3000)}\n\n\nasync def f():\n    time.sleep(1)\n    y = ${'['.repeat(2000)}${']'.repeat(2000)}\n`,
+  },
+  {
     name: 'incremental-edits',
     open: 'app/core.py',
     edits: [
