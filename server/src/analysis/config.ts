@@ -142,7 +142,8 @@ function declaredOrInstalled(dir: string, stopAt: string | null, dist: string, m
   const re = new RegExp(`(^|[^\\w-])${dist.replace(/[-_]/g, '[-_]')}([^\\w-]|$)`, 'im');
   let d = dir;
   for (let i = 0; i < 64; i++) {
-    for (const f of ['pyproject.toml', 'setup.cfg', 'tox.ini', 'setup.py', 'requirements.txt', 'requirements-dev.txt', 'requirements-test.txt', 'dev-requirements.txt', 'test-requirements.txt', 'Pipfile']) {
+    // conftest.py counts: `pytest_plugins = ["pytest_asyncio"]` or an import loads the plugin.
+    for (const f of ['pyproject.toml', 'setup.cfg', 'tox.ini', 'setup.py', 'requirements.txt', 'requirements-dev.txt', 'requirements-test.txt', 'dev-requirements.txt', 'test-requirements.txt', 'Pipfile', 'conftest.py']) {
       const t = readText(path.join(d, f));
       if (t && re.test(t)) return true;
     }

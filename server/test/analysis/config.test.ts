@@ -48,6 +48,7 @@ test('addopts sets the mode and loads the plugin; unset mode means strict', () =
 test('plugin presence from declared dependencies or an installed package', () => {
   assert.equal(cfg({ 'requirements-dev.txt': 'pytest\npytest-asyncio>=0.23\n' }).pytest.asyncioPlugin, true);
   assert.equal(cfg({ 'requirements.txt': 'pytest\n' }).pytest.asyncioPlugin, false);
+  assert.equal(cfg({ 'tests/conftest.py': 'pytest_plugins = ["pytest_asyncio"]\n' }).pytest.asyncioPlugin, true);
   assert.equal(cfg({ 'pyproject.toml': '[project]\ndependencies = ["anyio>=4"]\n' }).pytest.anyioPlugin, true);
   assert.equal(cfg({ 'requirements.txt': 'pytest-trio\n' }).pytest.otherPlugin, true);
   assert.equal(cfg({ 'requirements.txt': 'trio\n' }).pytest.otherPlugin, false);
