@@ -4,6 +4,8 @@
  * `columnKind`. The preferred fix goes into `fixes` with its safety in `properties`.
  */
 import { pathToFileURL } from 'node:url';
+// Types generated from the SARIF 2.1.0 JSON schema (DefinitelyTyped): the log is checked at build time.
+import type { Fix as SarifFix, Log, Result } from 'sarif';
 import type { Fix, Severity } from '../../engine';
 import type { CheckReport } from '../check';
 import { ruleDocUrl } from '../ruleDocs';
@@ -21,7 +23,7 @@ function artifact(file: string, cwd: string) {
   return { uri: encodeURI(displayPath(file, cwd)), uriBaseId: '%SRCROOT%' };
 }
 
-function toSarifFix(fix: Fix, file: string, cwd: string) {
+function toSarifFix(fix: Fix, file: string, cwd: string): SarifFix {
   return {
     description: { text: fix.title },
     artifactChanges: [{
@@ -35,7 +37,7 @@ function toSarifFix(fix: Fix, file: string, cwd: string) {
 export function formatSarif(report: CheckReport, cwd: string, version: string): string {
   const rules = [...report.rules].sort((a, b) => (a.name < b.name ? -1 : 1));
   const ruleIndex = new Map(rules.map((r, i) => [r.name, i]));
-  const results = report.findings.map(({ file, violation: v }) => ({
+  const results: Result[] = report.findings.map(({ file, violation: v }) => ({
     ruleId: v.rule,
     ...(ruleIndex.has(v.rule) ? { ruleIndex: ruleIndex.get(v.rule) } : {}),
     level: LEVEL[v.severity],
@@ -44,7 +46,7 @@ export function formatSarif(report: CheckReport, cwd: string, version: string): 
     ...(v.fix ? { fixes: [toSarifFix(v.fix, file, cwd)] } : {}),
     properties: { severity: v.severity },
   }));
-  const log = {
+  const log: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
@@ -66,7 +68,7 @@ export function formatSarif(report: CheckReport, cwd: string, version: string): 
       invocations: [{
         executionSuccessful: report.internalErrors.length === 0,
         toolExecutionNotifications: [...report.problems, ...report.internalErrors].map((p) => ({
-          level: 'warning',
+          level: 'warning' as const,
           message: { text: p.message },
           locations: [{ physicalLocation: { artifactLocation: artifact(p.path, cwd) } }],
         })),
