@@ -63,7 +63,8 @@ async def main() -> None:
     async with server:
         clients = [asyncio.create_task(client(n, port), name=f"client-{n}") for n in range(3)]
         report = asyncio.create_task(reporter(), name="reporter")
-        await asyncio.gather(*clients, report)
+        # return_exceptions: cancelling a client (Cancel Task in the view) leaves the others running.
+        await asyncio.gather(*clients, report, return_exceptions=True)
 
 
 if __name__ == "__main__":

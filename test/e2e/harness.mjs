@@ -100,11 +100,25 @@ export function ui(page) {
       await page.mouse.up();
       await page.waitForFunction((w) => (document.querySelector('.part.sidebar')?.getBoundingClientRect().width ?? 0) >= w - 20, width, { timeout: 5_000 }).catch(() => {});
     },
-    /** Rows of a tree pane: aria-label and aria-level of each rendered row. */
+    /**
+     * Rows of a tree pane in list order: aria-label and aria-level of each row on screen. The list
+     * is virtual and recycles row elements, so DOM order is not list order and released rows may
+     * linger hidden: keep visible rows, sort by `data-index`.
+     */
     async rows(pane) {
-      return pane.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => ({
-        label: e.getAttribute('aria-label') ?? e.textContent ?? '', level: Number(e.getAttribute('aria-level') ?? 0),
-      })));
+      return pane.locator('.monaco-list-row').evaluateAll(listRows);
+    },
+    /** Right-clicks `row` and runs the context-menu item `item` by keyboard (clicks on a menu that
+     *  is still opening can be lost in headless chromium). */
+    async contextMenu(row, item) {
+      await row.click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: item }).first().waitFor();
+      for (let i = 0; i < 12; i++) {
+        const focused = await page.locator('.context-view .action-item.focused .action-label').first().innerText({ timeout: 1000 }).catch(() => '');
+        if (focused.trim() === item) { await page.keyboard.press('Enter'); return; }
+        await page.keyboard.press('ArrowDown');
+      }
+      throw new Error(`context menu item not reached: ${item}`);
     },
     /** Presses Escape until no quick input, widget or menu is open (bounded). */
     async dismiss() {
@@ -112,4 +126,11 @@ export function ui(page) {
     },
   };
   return self;
+}
+
+/** In the browser: visible rows of a list, in list order (see `rows`). */
+export function listRows(els) {
+  return els.filter((e) => e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null)
+    .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+    .map((e) => ({ label: e.getAttribute('aria-label') ?? e.textContent ?? '', level: Number(e.getAttribute('aria-level') ?? 0) }));
 }
