@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { frameToDap } from '../../debug-adapter/src/model/frames';
+import { PauseWindow } from '../../debug-adapter/src/model/pauses';
+import { TASK_THREAD_BASE, TaskThreadIds } from '../../debug-adapter/src/model/taskThreads';
 import { TaskTree, taskThreadName } from '../../debug-adapter/src/model/taskTree';
 import type { AgentTaskInfo, DebugFrame } from '../../debug-adapter/src/protocol/inspector';
 
@@ -62,6 +64,26 @@ const cases: Case[] = [
       { id: 102, name: 'run', line: 44, column: 1, source: { name: 'runners.py', path: '/usr/lib/asyncio/runners.py' }, presentationHint: 'subtle' },
       { id: 103, name: '<module>', line: 1, column: 1, source: { name: '<string>', presentationHint: 'deemphasize' } },
     ],
+  },
+  {
+    name: 'loop.blocked reports that are only a pause',
+    run: () => {
+      const w = new PauseWindow();
+      const before = w.isPauseArtifact(500, 1000); // never paused: a real block
+      w.paused(2000);
+      const during = w.isPauseArtifact(300, 2400);
+      w.resumed(3000);
+      return [before, during, w.isPauseArtifact(1200, 3050), w.isPauseArtifact(300, 3600), w.isPaused];
+    },
+    expect: [false, true, true, false, false],
+  },
+  {
+    name: 'task thread ids are stable and apart from OS thread ids',
+    run: () => {
+      const ids = new TaskThreadIds();
+      return [ids.idFor('7') - TASK_THREAD_BASE, ids.idFor('9') - TASK_THREAD_BASE, ids.idFor('7') - TASK_THREAD_BASE, ids.taskOf(TASK_THREAD_BASE + 2), ids.taskOf(1234)];
+    },
+    expect: [1, 2, 1, '9', undefined],
   },
 ];
 

@@ -14,6 +14,8 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { InspectorClient, InspectorError } from '../inspector/client';
 import { frameToDap } from '../model/frames';
+import { PauseWindow } from '../model/pauses';
+import { TaskThreadIds } from '../model/taskThreads';
 import { TaskTree, taskThreadName } from '../model/taskTree';
 import { CustomEvents, CustomRequests, type CancelTaskArguments, type LoopBlockedEventBody, type LostErrorEventBody, type TaskTreeArguments, type TaskTreeBody } from '../protocol/dap';
 import type { DebugFrame, DebugVariable } from '../protocol/inspector';
@@ -32,7 +34,6 @@ export const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
   { filter: 'never-awaited', label: 'Coroutine Never Awaited', default: false, description: 'Pause where a coroutine that was never awaited is garbage-collected.' },
 ];
 
-const TASK_THREAD_BASE = 1_000_000_000;
 const DEFAULT_TASK_CAP = 50;
 /** Every live debuggee of this process, killed when the adapter exits (see main.ts). */
 export const liveDebuggees = new Set<number>();
@@ -48,11 +49,9 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   private exceptionFilters = EXCEPTION_FILTERS.filter((f) => f.default).map((f) => f.filter);
   private frames = new Handles<DebugFrame>(1);
   private vars = new Handles<number>(1);
-  private readonly taskThreads = new Map<string, number>();
-  private readonly threadTasks = new Map<number, string>();
+  private readonly taskThreads = new TaskThreadIds();
   private pausedThread: number | null = null;
-  /** The last pause, [start, end] in ms (end null while paused): a loop paused is not "blocked". */
-  private lastPause: [number, number | null] | null = null;
+  private readonly pauses = new PauseWindow();
   private exitCode: number | null = null;
   private ended = false;
   private restarting = false;
@@ -172,7 +171,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     this.agent = agent;
     agent.on('debug.stopped', (b) => {
       this.pausedThread = b.threadId;
-      if (!this.lastPause || this.lastPause[1] !== null) this.lastPause = [Date.now(), null];
+      this.pauses.paused(Date.now());
       this.treeDirty = true;
       const ev = new StoppedEvent(b.reason, b.threadId, b.text) as DebugProtocol.StoppedEvent;
       ev.body.allThreadsStopped = b.allThreadsStopped;
@@ -188,8 +187,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     agent.on('loop.blocked', (b) => {
       // A loop paused at a breakpoint is not "blocked": drop reports made during a pause and any
       // block that began before the last pause ended (events sent while paused may arrive later).
-      if (this.pausedThread !== null) return;
-      if (this.lastPause && Date.now() - b.durationMs <= (this.lastPause[1] ?? Date.now()) + 100) return;
+      if (this.pausedThread !== null || this.pauses.isPauseArtifact(b.durationMs, Date.now())) return;
       const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread } as LoopBlockedEventBody;
       this.sendEvent(new Event(CustomEvents.loopBlocked, body));
     });
@@ -354,7 +352,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   // -- execution control -------------------------------------------------------------------------
 
   private resetPauseState(): void {
-    if (this.lastPause && this.lastPause[1] === null) this.lastPause[1] = Date.now();
+    this.pauses.resumed(Date.now());
     this.pausedThread = null;
     this.frames.reset();
     this.vars.reset();
@@ -363,7 +361,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
 
   /** The OS thread a step applies to (a task entry steps the loop thread that is paused). */
   private osThread(threadId: number): number {
-    return this.threadTasks.has(threadId) ? (this.pausedThread ?? threadId) : threadId;
+    return this.taskThreads.taskOf(threadId) !== undefined ? (this.pausedThread ?? threadId) : threadId;
   }
 
   protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
@@ -392,16 +390,6 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
 
   // -- inspection ----------------------------------------------------------------------------------
 
-  private taskThreadId(taskId: string): number {
-    let id = this.taskThreads.get(taskId);
-    if (id === undefined) {
-      id = TASK_THREAD_BASE + this.taskThreads.size + 1;
-      this.taskThreads.set(taskId, id);
-      this.threadTasks.set(id, taskId);
-    }
-    return id;
-  }
-
   private get taskCap(): number {
     const args = this.launchArgs ?? this.attachArgs;
     if (args?.showTasksInCallStack === false) return 0;
@@ -416,7 +404,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       const cap = this.taskCap;
       if (this.pausedThread !== null && cap > 0) {
         const snap = await this.agent.request('tasks.list', { limit: Math.max(cap * 4, 200) });
-        for (const t of TaskTree.fromSnapshot(snap.tasks).forCallStack(cap)) out.push(new Thread(this.taskThreadId(t.id), taskThreadName(t)));
+        for (const t of TaskTree.fromSnapshot(snap.tasks).forCallStack(cap)) out.push(new Thread(this.taskThreads.idFor(t.id), taskThreadName(t)));
       }
       return { threads: out };
     });
@@ -424,7 +412,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
 
   protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
     await this.handle(response, async () => {
-      const task = this.threadTasks.get(args.threadId);
+      const task = this.taskThreads.taskOf(args.threadId);
       let frames: DebugFrame[];
       let total: number;
       if (task !== undefined) {

@@ -3,6 +3,7 @@
 // must be answered with a clear error, never a hang. The harness checks no process is left.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Case } from '../harness';
@@ -13,6 +14,17 @@ function oldPython(): string {
   const file = path.join(os.tmpdir(), `taskscope-old-python-${process.pid}`);
   fs.writeFileSync(file, '#!/bin/sh\necho "3.8.18 CPython"\n', { mode: 0o755 });
   return file;
+}
+
+let lastClosedPort = 0;
+/** A port that was free a moment ago and has no listener now. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      lastClosedPort = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(lastClosedPort));
+    });
+  });
 }
 
 export const lifecycleCases: Case[] = [
@@ -129,6 +141,14 @@ export const lifecycleCases: Case[] = [
       s.log.push(`program exit code, output: ${await s.attached}`);
     },
     expect: ['stopped breakpoint stepping.py:@fetch_first fetch_user', '  uid = 7', 'program exit code, output: 0 true'],
+  },
+  {
+    name: 'attach where nothing listens',
+    fixture: 'stepping.py',
+    noRun: true,
+    async attach() { return { port: await closedPort(), secret: 'x' }; },
+    async script() { /* attach fails */ },
+    expect: () => [`launch failed: Nothing listens on 127.0.0.1:${lastClosedPort} (is the agent running in listen mode?)`],
   },
   {
     name: 'missing program',
