@@ -44,31 +44,30 @@ def is_internal(filename):
     """True for frames that are never "user" frames: asyncio, this package, stdlib plumbing."""
     got = _internal.get(filename)
     if got is None:
-        got = (filename.startswith(_INTERNAL_DIRS) or filename.startswith('<frozen')
-               or os.path.basename(filename) in _INTERNAL_FILES)
-        if len(_internal) < 10000:
-            _internal[filename] = got
+        got = bool(filename.startswith(_INTERNAL_DIRS) or filename.startswith('<frozen')
+                   or os.path.basename(filename) in _INTERNAL_FILES)
+        _internal[filename] = got  # filenames are few; the hook relies on this being cached
     return got
 
 
-class _Internal(dict):
-    """filename -> is_internal(filename), filled on first sight (a plain dict lookup after that)."""
-
-    def __missing__(self, filename):
-        got = is_internal(filename)
-        if len(self) < 10000:
-            self[filename] = got
-        return got
+_internal_modules = {}
+_INTERNAL_MODULES = ('asyncio', 'taskscope_agent', 'runpy', 'contextlib', 'threading', 'functools', 'selectors')
 
 
-_internal_files = _Internal()
+def _internal_module(name):
+    """Same idea as is_internal, by module name (the 3.12+ fast path of the hook)."""
+    got = name.partition('.')[0] in _INTERNAL_MODULES
+    _internal_modules[name] = got
+    return got
 
 
 def wrap_create_task(orig, current_task=asyncio.current_task):
     # This runs for every task, so it is written for speed (about 1 us on 3.12, see
     # bench/agent.mjs), not looks: locals and closure cells only, one tuple, one dict store, and
     # only the first user frame is kept (each further frame costs a frame object).
-    internal = _internal_files
+    internal = _internal
+    internal_mods = _internal_modules
+    modulename = getattr(sys, '_getframemodulename', None)
     getframe = _getframe
     recs = records
     adopted = _adopted
@@ -82,11 +81,31 @@ def wrap_create_task(orig, current_task=asyncio.current_task):
             owner = current_task(self)
             r = recs.get(id(owner))
             tid = (adopted.pop(id(task), 0) or next_id()) if adopted else next_id()
-            f = getframe(1)
-            if internal[f.f_code.co_filename]:
-                f = f.f_back
-                while f is not None and internal[f.f_code.co_filename]:
+            if modulename is not None:
+                # 3.12+: find the first user frame by module name, which creates no frame
+                # object, then materialise only that one frame.
+                d = 1
+                m = modulename(1)
+                while m is not None:
+                    i = internal_mods.get(m)
+                    if i is None:
+                        i = _internal_module(m)
+                    if not i:
+                        break
+                    d += 1
+                    m = modulename(d)
+                f = getframe(d) if m is not None else None
+            else:
+                f = getframe(1)
+                i = internal.get(f.f_code.co_filename)
+                while i is not False:
+                    if i is None:
+                        i = is_internal(f.f_code.co_filename)
+                        continue
                     f = f.f_back
+                    if f is None:
+                        break
+                    i = internal.get(f.f_code.co_filename)
             if self._task_factory is None and not (kwargs and kwargs.get('eager_start')):
                 rec = (tid, r[0] if r is not None else _owner_id(owner),
                        f.f_code if f is not None else None, f.f_lasti if f is not None else 0)
@@ -174,12 +193,13 @@ def find_task(tid):
     return snapshot.find(str(tid))
 
 
-_sweep_at = [8192]
+_sweep_at = [65536]
 _sweep_lock = threading.Lock()
 
 
 def maybe_sweep():
-    """Forgets dead tasks once the table has doubled since the last time (amortised O(1))."""
+    """Forgets dead tasks once the table is 4x what survived the last sweep (amortised O(1);
+    at most ~10 MB of records for dead tasks)."""
     if not _sweep_lock.acquire(False):
         return
     try:
@@ -187,7 +207,7 @@ def maybe_sweep():
         below = peek_next_id()
         live = {id(t) for t in tasks.all_tasks(_loops_hint())}
         sweep(live, below)
-        _sweep_at[0] = max(8192, 2 * len(records))
+        _sweep_at[0] = max(65536, 4 * len(records))
     except Exception:
         pass
     finally:

@@ -19,6 +19,8 @@ _PyTask = getattr(_tasks_mod, '_PyTask', _Task)
 _TASK_TYPES = tuple({_Task, _PyTask})
 _FUTURE_TYPES = tuple({_Future, getattr(asyncio.futures, '_PyFuture', _Future)})
 HAS_AWAITED_BY = hasattr(_Future, '_asyncio_awaited_by')
+# 3.14 moved task registration into C (per-thread lists) together with the call-graph API.
+_TASKS_IN_C = hasattr(asyncio, 'capture_call_graph')
 
 
 def all_tasks(loops=()):
@@ -41,7 +43,7 @@ def all_tasks(loops=()):
         t = r()
         if t is not None:
             out[id(t)] = t
-    if not sets or not hasattr(_tasks_mod, '_all_tasks'):
+    if not sets or _TASKS_IN_C:
         # 3.14+ keeps tasks in C structures; all_tasks() then lists pending ones only.
         for loop in loops:
             try:
