@@ -91,11 +91,13 @@ export function scheduleCheck(session: Session, uri: string, delay = session.deb
 }
 
 /**
- * Re-checks the other open documents a little later: an edit or a file change elsewhere can
- * change what their imports resolve to.
+ * Re-checks the other open documents once things settle: an edit or a file change elsewhere can
+ * change what their imports resolve to. The longer delay keeps a burst of typing in one file
+ * from re-checking every open editor on each pause.
  */
 export function scheduleOpenDocuments(session: Session, except?: string): void {
+  const delay = Math.max(1000, session.debounceMs * 5);
   for (const uri of session.documents.keys()) {
-    if (uri !== except && !session.timers.has(uri)) scheduleCheck(session, uri, session.debounceMs * 3);
+    if (uri !== except && !session.timers.has(uri)) scheduleCheck(session, uri, delay);
   }
 }
