@@ -22,8 +22,9 @@ class EventTest(unittest.TestCase):
         self.addCleanup(p.close)
         return p
 
-    def event(self, c, name, timeout=15, **match):
-        e = c.wait_event(is_event(name, **match), timeout)
+    def event(self, c, name, timeout=15, where=None, **match):
+        pred = is_event(name, **match)
+        e = c.wait_event(lambda e: pred(e) and (where is None or where(e['body'])), timeout)
         self.assertIsNotNone(e, 'no %s %r event; got %r' % (name, match, c.events))
         self.assertIsNone(protocol.validate_event(e), e)
         return e['body']
@@ -42,7 +43,9 @@ class EventTest(unittest.TestCase):
         ''', opts=['--blocked-threshold-ms', '200'], args=['flag'])
         p.wait_line('READY')
         c = p.connect()
-        blocked = self.event(c, 'loop.blocked', recovered=False)
+        # On a loaded machine the OS may stall the loop earlier too: wait for this block.
+        in_wait = lambda b: bool(b['stack']) and b['stack'][0]['function'] == 'wait_for_flag'  # noqa: E731
+        blocked = self.event(c, 'loop.blocked', recovered=False, where=in_wait)
         self.assertNotIn(b'UNBLOCKED', p.out)  # reported while still blocked
         self.assertGreaterEqual(blocked['durationMs'], 200)
         self.assertEqual([f['function'] for f in blocked['stack'][:3]], ['wait_for_flag', 'blocker', 'Handle._run' if
@@ -53,7 +56,7 @@ class EventTest(unittest.TestCase):
                          ('agent', 'running', blocked['task']))
         t0 = time.monotonic()
         open(os.path.join(p.dir, 'flag'), 'w').close()
-        recovered = self.event(c, 'loop.blocked', recovered=True)
+        recovered = self.event(c, 'loop.blocked', recovered=True, where=lambda b: b['task'] == blocked['task'])
         self.assertEqual((recovered['task'], recovered['loop']), (blocked['task'], blocked['loop']))
         self.assertGreaterEqual(recovered['durationMs'], blocked['durationMs'])
         self.assertLess(time.monotonic() - t0, 5)
@@ -89,9 +92,8 @@ class EventTest(unittest.TestCase):
         self.assertIn(b'(most recent call first)', text)
         self.assertIn(b'prog.py", line 4 in backtrack', text)
         self.assertIn(b'prog.py", line 9 in main', text)
-        recovered = self.event(c, 'loop.blocked', recovered=True, timeout=30)
+        recovered = self.event(c, 'loop.blocked', recovered=True, source='faulthandler', timeout=30)
         self.assertGreaterEqual(recovered['durationMs'], 200)
-        self.assertEqual(recovered['source'], 'faulthandler')
         self.assertEqual(p.finish()[0], 0)
 
     def test_coroutine_never_awaited(self):
