@@ -35,6 +35,8 @@ before(() => {
   write('venv/lib/mod.py', PYTHON_BAD);
   write('envs/py312/pyvenv.cfg', 'home = /usr/bin\n');
   write('envs/py312/lib/mod.py', PYTHON_BAD);
+  write('build/lib/pkg/app.py', PYTHON_BAD);
+  write('.tox/py312/lib/mod.py', PYTHON_BAD);
   // Not UTF-8 (Latin-1 "é"): reported on stderr and skipped, never fatal.
   write('legacy/latin1.py', Buffer.from('# caf\xe9\nimport asyncio\nasync def f():\n    asyncio.sleep(1)\n', 'latin1'));
 });

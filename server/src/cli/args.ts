@@ -16,7 +16,8 @@ export class UsageError extends Error {}
 export const HELP = `Usage: taskscope check [paths...] [options]
 
 Finds asyncio misuse in Python files. Directories are walked, skipping .git,
-virtual environments and node_modules. With no paths, checks the current directory.
+virtual environments, node_modules, caches and build output (build, dist).
+With no paths, checks the current directory.
 
 Options:
   --format <text|json|sarif>  output format (default: text)

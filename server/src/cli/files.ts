@@ -1,15 +1,23 @@
 /**
  * Finds the Python files of a project and reads them as text, for the CLI and for the language
  * server's workspace scan. Directories are walked skipping version-control metadata, virtual
- * environments (any directory holding `pyvenv.cfg`, or named `venv`/`.venv`) and `node_modules`.
+ * environments (any directory holding `pyvenv.cfg`, or named `venv`/`.venv`), `node_modules`,
+ * caches and build output.
  * Reading decodes strict UTF-8 (a BOM is dropped); anything else is reported, never thrown.
  * It knows nothing of the engine, of LSP or of output formats.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Directory names never descended into. */
-const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', 'venv', '.venv', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache']);
+/**
+ * Directory names never descended into: version control, virtual environments, caches and build
+ * output (ruff's default exclusions, so both tools see the same files).
+ */
+const SKIPPED_DIRS = new Set([
+  '.bzr', '.direnv', '.eggs', '.git', '.git-rewrite', '.hg', '.ipynb_checkpoints', '.mypy_cache', '.nox', '.pants.d',
+  '.pyenv', '.pytest_cache', '.pytype', '.ruff_cache', '.svn', '.tox', '.venv', '.vscode', '__pycache__', '__pypackages__',
+  '_build', 'buck-out', 'build', 'dist', 'node_modules', 'site-packages', 'venv',
+]);
 
 export interface FileProblem { path: string; message: string }
 
