@@ -408,11 +408,15 @@ export class Resolver {
 
   private funcCache = new Map<FuncSummary, Func>();
 
-  projectFunc(mod: ModuleSummary, fn: FuncSummary, owner?: Cls, node?: SyntaxNode): Func {
+  /**
+   * `local`: a function nested in another one. Its qualified name carries its offset, as Python's
+   * `<locals>` does, so two same-named local definitions in one module are never taken for one.
+   */
+  projectFunc(mod: ModuleSummary, fn: FuncSummary, owner?: Cls, node?: SyntaxNode, local = false): Func {
     const cached = this.funcCache.get(fn);
     if (cached) return cached;
     const f: Func = {
-      qname: owner ? `${owner.qname}.${fn.name}` : `${mod.module}.${fn.name}`,
+      qname: owner ? `${owner.qname}.${fn.name}` : local ? localQname(mod, fn.name, fn.start) : `${mod.module}.${fn.name}`,
       name: fn.name, kind: 'unknown', project: { module: mod, fn, node }, owner,
     };
     this.funcCache.set(fn, f);
@@ -449,10 +453,11 @@ export class Resolver {
 
   private clsCache = new Map<ClassSummary, Cls>();
 
-  projectClass(mod: ModuleSummary, cls: ClassSummary): Cls {
+  /** `local`: a class nested in a function (named apart, as in `projectFunc`). */
+  projectClass(mod: ModuleSummary, cls: ClassSummary, local = false): Cls {
     let c = this.clsCache.get(cls);
     if (!c) {
-      c = { qname: `${mod.module}.${cls.name}`, name: cls.name, project: { module: mod, cls } };
+      c = { qname: local ? localQname(mod, cls.name, cls.start) : `${mod.module}.${cls.name}`, name: cls.name, project: { module: mod, cls } };
       this.clsCache.set(cls, c);
     }
     return c;
@@ -465,8 +470,8 @@ export class Resolver {
     const owner = this.ownerClass(node);
     const fs = owner?.project?.cls.methods.get(textOf(field(node, 'name') ?? node, this.text));
     const top = !owner && this.module.functions.get(textOf(field(node, 'name') ?? node, this.text));
-    const summary = fs && fs.start === node.start ? fs : top && top.start === node.start ? top : summarizeFunction(node, this.text);
-    f = this.projectFunc(this.module, summary, owner ?? undefined, node);
+    const known = fs && fs.start === node.start ? fs : top && top.start === node.start ? top : null;
+    f = this.projectFunc(this.module, known ?? summarizeFunction(node, this.text), owner ?? undefined, node, !known && !owner);
     this.localFuncs.set(node, f);
     return f;
   }
@@ -483,8 +488,8 @@ export class Resolver {
     if (c) return c;
     const name = textOf(field(node, 'name') ?? node, this.text);
     const top = this.module.classes.get(name);
-    const summary = top && top.start === node.start ? top : summarizeClass(node, this.text);
-    c = this.projectClass(this.module, summary);
+    const local = !(top && top.start === node.start);
+    c = this.projectClass(this.module, local ? summarizeClass(node, this.text) : top!, local);
     this.localClasses.set(node, c);
     return c;
   }
@@ -870,6 +875,11 @@ export function valueName(v: Value): string | null {
     case 'opaque': return canonical(v.qname);
     default: return null;
   }
+}
+
+/** The qualified name of a definition nested in a function: unique per module and offset. */
+function localQname(mod: ModuleSummary, name: string, start: number): string {
+  return `${mod.module}.<locals>@${start}.${name}`;
 }
 
 function sameValue(a: Value, b: Value): boolean {
