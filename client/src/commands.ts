@@ -11,9 +11,9 @@ import type { TreeNode } from './taskTree/model';
 import type { TaskTreeView } from './taskTree/view';
 
 export function registerCommands(context: vscode.ExtensionContext, deps: {
-  view: TaskTreeView; loop: LoopBlockedSignals; output: vscode.OutputChannel;
+  view: TaskTreeView; loop: LoopBlockedSignals; output: vscode.OutputChannel; log: (msg: string) => void;
 }): void {
-  const { view, loop, output } = deps;
+  const { view, loop, output, log } = deps;
   /** The task a context-menu or click command is about (the selected row when run from elsewhere). */
   const taskOf = (node?: TreeNode): string | undefined => {
     const n = node ?? undefined;
@@ -58,11 +58,15 @@ export function registerCommands(context: vscode.ExtensionContext, deps: {
     const session = view.session;
     if (!id || !session) return;
     const args: CancelTaskArguments = { id };
+    const name = view.model.entry(id)?.info.name ?? id;
     try {
       await session.customRequest(CustomRequests.cancelTask, args);
+      log(`cancelled ${name}`);
       await view.requestSnapshot();
     } catch (e) {
-      void vscode.window.showErrorMessage(`Taskscope: could not cancel ${view.model.entry(id)?.info.name ?? id}: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      log(`could not cancel ${name}: ${why}`);
+      void vscode.window.showErrorMessage(`Taskscope: could not cancel ${name}: ${why}`);
     }
   });
 

@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const loop = new LoopBlockedSignals(log);
   const lost = new LostErrorSignals(output);
   context.subscriptions.push(view, loop, lost);
-  registerCommands(context, { view, loop, output });
+  registerCommands(context, { view, loop, output, log });
 }
 
 export function deactivate(): Promise<void> {

@@ -21,6 +21,12 @@ export async function openWorkbench(browser, url) {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin }).catch(() => {});
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  // Workbench errors end up in the run's log (known harmless noise of code-server left out).
+  page.on('pageerror', (e) => console.log(`[browser] page error: ${e.message.split('\n')[0]}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || /vsda|ERR_|status of 40\d|Failed to load resource|dbus/.test(m.text())) return;
+    console.log(`[browser] ${m.text().split('\n')[0].slice(0, 400)}`);
+  });
   await page.goto(url, { timeout: 60_000 });
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });

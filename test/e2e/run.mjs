@@ -385,7 +385,14 @@ try {
   const vsix = path.join(root, 'dist', 'taskscope.vsix');
   if (!flag('--no-package') || !fs.existsSync(vsix)) {
     const t = Date.now();
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+    const pack = () => execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+    try {
+      pack();
+    } catch {
+      // A build running at the same time in this tree can remove dist/agent while vsce reads it.
+      log('packaging failed; trying once more');
+      pack();
+    }
     log(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB, ${((Date.now() - t) / 1000).toFixed(1)} s)`);
   }
   browser = await launchBrowser();
