@@ -168,7 +168,8 @@ test('workspace folders added and removed at run time', async () => {
 
 test('untitled documents are analysed, and typing is debounced', async () => {
   const workspace = tempWorkspace({ 'typed.py': 'import time\n\n\nasync def f():\n    pass\n' });
-  const client = await LspClient.start({ workspace });
+  // A debounce well above the gap between two sends, even on a loaded machine.
+  const client = await LspClient.start({ workspace, initializationOptions: { debounceMs: 400 } });
   try {
     const uri = 'untitled:Untitled-1';
     await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: 'import time\n\n\nasync def f():\n    time.sleep(1)\n' } });
