@@ -8,6 +8,12 @@ It stores one tuple per task, keyed by `id(task)`: no weak reference, no list, n
 (lines are resolved from (code, lasti) when somebody asks). Records of dead tasks are swept in
 bulk against asyncio's own task registry. This module does not snapshot, format or send anything.
 
+Cost (callgrind, 3.12, bench/agent.mjs's spawn workload, about 70k instructions per task
+without the agent): the hook adds about 11k instructions per task (~17%): the wrapper call ~0.8k,
+owner lookup ~1.2k, the record store ~1k, allocating the record tuple ~2.2k (mostly the cyclic GC
+tracking it until its first collection), finding and materialising the user frame ~4k, the rest
+bookkeeping. Known next steps: records in parallel arrays (no tuple per task), lazy ids.
+
 API for the agent's other modules (the debugger's too): `task_id(task)` -> the protocol id
 (a decimal string), `find_task(tid)` -> the live task or None, `lookup(task)` -> the raw record or
 None (`rec[ID]` is an int; `str()` of it is the protocol id), `owner_id(rec)`, `eager(rec)`.
