@@ -144,18 +144,3 @@ export class EditBuilder {
     return ops.map((o) => ({ range: this.lines.rangeOf(o.start, o.end), newText: o.text }));
   }
 }
-
-/** The statement span covering a call used as an expression statement, for whole-line rewrites. */
-export function statementOf(node: SyntaxNode): SyntaxNode | null {
-  let n: SyntaxNode | null = node;
-  while (n && n.type !== 'expression_statement') {
-    if (n.parent && (n.parent.type === 'block' || n.parent.type === 'module')) return null;
-    n = n.parent;
-  }
-  return n;
-}
-
-export function nameOf(node: SyntaxNode | null, text: string): string {
-  const n = node ? field(node, 'name') : null;
-  return n ? textOf(n, text) : '';
-}

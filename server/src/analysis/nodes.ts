@@ -47,17 +47,6 @@ export function dottedParts(node: SyntaxNode | null, text: string): string[] | n
   return parts.reverse();
 }
 
-/** Strips parentheses around an expression. */
-export function unparen(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.type === 'parenthesized_expression') {
-    const inner = named(n)[0];
-    if (!inner) break;
-    n = inner;
-  }
-  return n;
-}
-
 /** The parent, skipping parenthesized expressions. */
 export function logicalParent(node: SyntaxNode): { parent: SyntaxNode | null; child: SyntaxNode } {
   let child = node;
@@ -95,13 +84,6 @@ export function decoratorsOf(def: SyntaxNode): SyntaxNode[] {
   const p = def.parent;
   if (!p || p.type !== 'decorated_definition') return [];
   return p.children.filter((c) => c.type === 'decorator').map((d) => named(d)[0]).filter((x): x is SyntaxNode => !!x);
-}
-
-/** The statement containing a node (its nearest ancestor that is a direct child of a block/module). */
-export function enclosingStatement(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.parent && n.parent.type !== 'block' && n.parent.type !== 'module') n = n.parent;
-  return n;
 }
 
 /** Walks a subtree in pre-order; return false from `visit` to skip a node's children. */

@@ -241,11 +241,8 @@ function isStub(fn: SyntaxNode): boolean {
  * `asyncio.run`/`run_until_complete` (`sync`), an inner `functools.wraps` def that returns the
  * wrapped call (`keeps`); anything else is `unknown`.
  */
-function wrapperEffect(fn: SyntaxNode, text: string, depth = 0): WrapperEffect {
-  const body = field(fn, 'body');
-  const params = paramList(fn, text);
-  if (!body || params.length === 0 || depth > 2) return 'unknown';
-  const arg = params[0].name;
+/** A body's directly nested `def`s by name, and the name its (last) `return <identifier>` gives. */
+function returnedInnerDef(body: SyntaxNode, text: string): { inner: Map<string, SyntaxNode>; returned: string | null } {
   const inner = new Map<string, SyntaxNode>();
   let returned: string | null = null;
   for (const stmt of named(body)) {
@@ -258,6 +255,15 @@ function wrapperEffect(fn: SyntaxNode, text: string, depth = 0): WrapperEffect {
       if (v && v.type === 'identifier') returned = textOf(v, text);
     }
   }
+  return { inner, returned };
+}
+
+function wrapperEffect(fn: SyntaxNode, text: string, depth = 0): WrapperEffect {
+  const body = field(fn, 'body');
+  const params = paramList(fn, text);
+  if (!body || params.length === 0 || depth > 2) return 'unknown';
+  const arg = params[0].name;
+  const { inner, returned } = returnedInnerDef(body, text);
   if (!returned) return 'unknown';
   if (returned === arg) return 'keeps';
   const w = inner.get(returned);
@@ -292,18 +298,7 @@ function wrapperEffect(fn: SyntaxNode, text: string, depth = 0): WrapperEffect {
 function factoryEffect(fn: SyntaxNode, text: string): WrapperEffect {
   const body = field(fn, 'body');
   if (!body) return 'unknown';
-  let returned: string | null = null;
-  const inner = new Map<string, SyntaxNode>();
-  for (const stmt of named(body)) {
-    const def = definitionOf(stmt);
-    if (def && def.type === 'function_definition') {
-      const nm = field(def, 'name');
-      if (nm) inner.set(textOf(nm, text), def);
-    } else if (stmt.type === 'return_statement') {
-      const v = named(stmt)[0];
-      if (v && v.type === 'identifier') returned = textOf(v, text);
-    }
-  }
+  const { inner, returned } = returnedInnerDef(body, text);
   const d = returned ? inner.get(returned) : undefined;
   return d && !hasToken(d, 'async') ? wrapperEffect(d, text, 1) : 'unknown';
 }

@@ -49,6 +49,18 @@ function describe(v: Value, node: SyntaxNode, ctx: RuleContext): string {
 }
 
 /** The expressions of a `with` statement's items. */
+/** A plain `for` (statement or comprehension clause) over something that is only an async iterator. */
+function syncForOverAsyncIterator(node: SyntaxNode, ctx: RuleContext): { keyword: SyntaxNode; right: SyntaxNode; v: Value } | null {
+  if (hasToken(node, 'async')) return null;
+  const right = field(node, 'right');
+  const keyword = tokenNode(node, 'for');
+  if (!right || !keyword) return null;
+  const v = ctx.evaluate(right);
+  const p = ctx.resolver.protocols(v);
+  if (!v || !p || !p.aiter || p.iter) return null;
+  return { keyword, right, v };
+}
+
 function withItems(stmt: SyntaxNode): SyntaxNode[] {
   const clause = stmt.children.find((c) => c.type === 'with_clause');
   if (!clause) return [];
@@ -117,28 +129,19 @@ export default defineRule({
     },
     for_in_clause(node, ctx) {
       // `[x for x in agen()]`: a comprehension's `for` needs `async for` too (only valid in async def).
-      if (hasToken(node, 'async')) return;
-      const right = field(node, 'right');
-      const keyword = tokenNode(node, 'for');
-      if (!right || !keyword) return;
-      const v = ctx.evaluate(right);
-      const p = ctx.resolver.protocols(v);
-      if (!p || !p.aiter || p.iter) return;
+      const found = syncForOverAsyncIterator(node, ctx);
+      if (!found) return;
+      const { keyword, right, v } = found;
       const fix: FixSpec | null = ctx.insideAsyncDef(node)
         ? { title: 'Use `async for`', safety: 'unsafe', edits: (e) => { e.insert(keyword.start, 'async '); } }
         : null;
-      ctx.report({ start: node.start, end: right.end }, `${describe(v!, right, ctx)} is an async iterator: use \`async for\``, [fix]);
+      ctx.report({ start: node.start, end: right.end }, `${describe(v, right, ctx)} is an async iterator: use \`async for\``, [fix]);
     },
     for_statement(node, ctx) {
-      if (hasToken(node, 'async')) return;
-      const right = field(node, 'right');
-      const keyword = tokenNode(node, 'for');
-      if (!right || !keyword) return;
-      const v = ctx.evaluate(right);
-      const p = ctx.resolver.protocols(v);
-      if (!p || !p.aiter || p.iter) return;
-      const end = right.end;
-      ctx.report({ start: node.start, end }, `${describe(v!, right, ctx)} is an async iterator: use \`async for\``, [addAsync(node, keyword, ctx, 'for')]);
+      const found = syncForOverAsyncIterator(node, ctx);
+      if (!found) return;
+      const { keyword, right, v } = found;
+      ctx.report({ start: node.start, end: right.end }, `${describe(v, right, ctx)} is an async iterator: use \`async for\``, [addAsync(node, keyword, ctx, 'for')]);
     },
   },
 });
