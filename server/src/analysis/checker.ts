@@ -87,6 +87,8 @@ export function runRules(input: CheckInput): Violation[] {
   const out: Violation[] = [];
   const failed = new Set<string>();
   let current: RuleDefinition | null = null;
+  /** The node being visited: where a report given as a bare span sits in the tree. */
+  let visiting: SyntaxNode = parsed.root;
   const makeFix = (spec: FixSpec): Fix | null => {
     const e = new EditBuilder(parsed.text, lines, parsed.root, input.module);
     spec.edits(e);
@@ -103,7 +105,7 @@ export function runRules(input: CheckInput): Violation[] {
     pythonVersion: input.pythonVersion,
     report(at: Span, message: string, fixes?: (FixSpec | null)[]) {
       const rule = current!;
-      if (rule.quietWhereRaiseExpected && 'parent' in at && expectsFailure(at as SyntaxNode, resolver)) return;
+      if (rule.quietWhereRaiseExpected && expectsFailure('parent' in at ? at as SyntaxNode : visiting, resolver)) return;
       const severity: Severity = settings[rule.name]?.severity ?? rule.severity;
       const built = (fixes ?? []).filter((f): f is FixSpec => !!f).map((f) => makeFix(f)).filter((f): f is Fix => !!f);
       const v: Violation = { rule: rule.name, range: lines.rangeOf(at.start, at.end), message, severity, fix: built[0] ?? null };
@@ -123,6 +125,7 @@ export function runRules(input: CheckInput): Violation[] {
       if (visitors) for (const { rule, visit } of visitors) {
         if (failed.has(rule.name)) continue;
         current = rule;
+        visiting = n;
         try {
           visit(n, ctx);
         } catch (e) {

@@ -19,8 +19,12 @@ export interface PytestConfig {
   asyncioPlugin: boolean;
   /** anyio (its pytest plugin ships with it) appears installed or declared. */
   anyioPlugin: boolean;
-  /** Another async test runner plugin (pytest-trio, pytest-twisted…) whose rules we do not model. */
+  /** Another async test runner plugin (pytest-trio, pytest-twisted…) whose rules we do not model,
+   * or a conftest.py hook (`pytest_pyfunc_call`) that runs test functions its own way. */
   otherPlugin: boolean;
+  /** A pytest config or a dependency manifest was found: only then can a plugin's absence be
+   * told (an installed package's tests, shipped without their project files, cannot). */
+  projectSeen: boolean;
   /** `python_files` globs. */
   pythonFiles: string[];
   /** The file the settings came from, if any. */
@@ -136,16 +140,16 @@ export function parseVersion(s: string | undefined | null): [number, number] | n
   return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
-/** Whether a dependency name appears declared near `dir` or installed in a venv. */
-function declaredOrInstalled(dir: string, stopAt: string | null, dist: string, moduleDir: string, sitePackages: string[]): boolean {
-  for (const sp of sitePackages) if (fs.existsSync(path.join(sp, moduleDir))) return true;
-  const re = new RegExp(`(^|[^\\w-])${dist.replace(/[-_]/g, '[-_]')}([^\\w-]|$)`, 'im');
+const MANIFESTS = ['pyproject.toml', 'setup.cfg', 'tox.ini', 'pytest.ini', 'setup.py', 'requirements.txt', 'requirements-dev.txt',
+  'requirements-test.txt', 'dev-requirements.txt', 'test-requirements.txt', 'Pipfile'];
+
+/** Whether some file in `dir` or its parents (up to `stopAt`) passes `test`. */
+function anyUpwards(dir: string, stopAt: string | null, names: string[], test: (text: string) => boolean): boolean {
   let d = dir;
   for (let i = 0; i < 64; i++) {
-    // conftest.py counts: `pytest_plugins = ["pytest_asyncio"]` or an import loads the plugin.
-    for (const f of ['pyproject.toml', 'setup.cfg', 'tox.ini', 'setup.py', 'requirements.txt', 'requirements-dev.txt', 'requirements-test.txt', 'dev-requirements.txt', 'test-requirements.txt', 'Pipfile', 'conftest.py']) {
+    for (const f of names) {
       const t = readText(path.join(d, f));
-      if (t && re.test(t)) return true;
+      if (t !== null && test(t)) return true;
     }
     if (stopAt && d === stopAt) break;
     const up = path.dirname(d);
@@ -153,6 +157,14 @@ function declaredOrInstalled(dir: string, stopAt: string | null, dist: string, m
     d = up;
   }
   return false;
+}
+
+/** Whether a dependency name appears declared near `dir` or installed in a venv. */
+function declaredOrInstalled(dir: string, stopAt: string | null, dist: string, moduleDir: string, sitePackages: string[]): boolean {
+  for (const sp of sitePackages) if (fs.existsSync(path.join(sp, moduleDir))) return true;
+  const re = new RegExp(`(^|[^\\w-])${dist.replace(/[-_]/g, '[-_]')}([^\\w-]|$)`, 'im');
+  // conftest.py counts: `pytest_plugins = ["pytest_asyncio"]` or an import loads the plugin.
+  return anyUpwards(dir, stopAt, [...MANIFESTS, 'conftest.py'], (t) => re.test(t));
 }
 
 export function configFor(file: string, roots: string[], sitePackages: string[]): FileConfig {
@@ -169,7 +181,9 @@ export function configFor(file: string, roots: string[], sitePackages: string[])
   const asyncioPlugin = modeSet || pluginByOpts || declaredOrInstalled(dir, stopAt, 'pytest-asyncio', 'pytest_asyncio', sitePackages);
   const anyioPlugin = declaredOrInstalled(dir, stopAt, 'anyio', 'anyio', sitePackages);
   const otherPlugin = [['pytest-trio', 'pytest_trio'], ['pytest-twisted', 'pytest_twisted'], ['pytest-tornasync', 'pytest_tornasync']]
-    .some(([dist, mod]) => declaredOrInstalled(dir, stopAt, dist, mod, sitePackages));
+    .some(([dist, mod]) => declaredOrInstalled(dir, stopAt, dist, mod, sitePackages))
+    || anyUpwards(dir, stopAt, ['conftest.py'], (t) => /^\s*def\s+pytest_pyfunc_call\b/m.test(t));
+  const projectSeen = !!raw?.source || anyUpwards(dir, stopAt, MANIFESTS, () => true);
   const cfg: FileConfig = {
     pytest: {
       mode: mode === 'auto' ? 'auto' : 'strict',
@@ -177,6 +191,7 @@ export function configFor(file: string, roots: string[], sitePackages: string[])
       asyncioPlugin,
       anyioPlugin,
       otherPlugin,
+      projectSeen,
       pythonFiles: raw?.pythonFiles ? raw.pythonFiles.split(/\s+/).filter(Boolean) : ['test_*.py', '*_test.py'],
       source: raw?.source ?? null,
     },

@@ -4,7 +4,9 @@
  * `unittest.TestCase` that is not an `IsolatedAsyncioTestCase`; `async def setUp`/`tearDown`
  * (even there: the async hooks are `asyncSetUp`/`asyncTearDown`); pytest async tests when no
  * async plugin is configured; and, in pytest-asyncio's strict mode, unmarked async tests and
- * async fixtures declared with `@pytest.fixture`.
+ * async fixtures declared with `@pytest.fixture`. "No plugin" is only said when the project's
+ * files (a pytest config or a dependency manifest) are there to tell, and never when a
+ * `conftest.py` runs test functions itself (`pytest_pyfunc_call`).
  *
  * ## Why is this bad?
  * The runner calls the function, gets a coroutine, and drops it: the test "passes" without
@@ -197,6 +199,8 @@ export default defineRule({
       const anyioPlugin = pytest.anyioPlugin || marks.anyio || scopeMarks.anyio;
       const isTest = name.startsWith('test') && !marks.fixture;
       if (!isTest && !marks.fixture) return;
+      // Without the project's files (an installed package's tests) a plugin's absence is unknown.
+      if (!asyncioPlugin && !anyioPlugin && !pytest.projectSeen) return;
       if (marks.fixture) {
         if (asyncioPlugin && pytest.mode === 'auto') return;
         if (!asyncioPlugin && anyioPlugin) return;

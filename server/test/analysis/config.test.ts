@@ -52,6 +52,14 @@ test('plugin presence from declared dependencies or an installed package', () =>
   assert.equal(cfg({ 'pyproject.toml': '[project]\ndependencies = ["anyio>=4"]\n' }).pytest.anyioPlugin, true);
   assert.equal(cfg({ 'requirements.txt': 'pytest-trio\n' }).pytest.otherPlugin, true);
   assert.equal(cfg({ 'requirements.txt': 'trio\n' }).pytest.otherPlugin, false);
+  // A conftest hook that calls test functions itself is a runner of its own.
+  assert.equal(cfg({ 'conftest.py': 'def pytest_pyfunc_call(pyfuncitem):\n    pass\n' }).pytest.otherPlugin, true);
+  assert.equal(cfg({ 'conftest.py': '# def pytest_pyfunc_call\n' }).pytest.otherPlugin, false);
+  // Only a pytest config or a manifest says what the project installs.
+  assert.equal(cfg({ 'tests/test_x.py': '' }).pytest.projectSeen, false);
+  assert.equal(cfg({ 'tests/conftest.py': '' }).pytest.projectSeen, false);
+  assert.equal(cfg({ 'requirements.txt': 'pytest\n' }).pytest.projectSeen, true);
+  assert.equal(cfg({ 'tests/pytest.ini': '[pytest]\n' }).pytest.projectSeen, true);
   clearConfigCache();
   const root = dir({ 'sp/pytest_asyncio/__init__.py': '' });
   assert.equal(configFor(path.join(root, 'test_a.py'), [root], [path.join(root, 'sp')]).pytest.asyncioPlugin, true);
