@@ -110,19 +110,23 @@ fs.cpSync(path.join(root, 'debug-adapter', 'agent', 'taskscope_agent'), path.joi
 });
 const workload = path.join(tmp, 'workload.py');
 const driver = path.join(tmp, 'driver.py');
-fs.writeFileSync(workload, WORKLOAD.replace('REPEAT', process.env.REPEAT || '4'));
+// sys.settrace runs are tens of times slower: fewer, shorter rounds there (ratios are per Python).
+const repeatFor = (py) => (py.minor >= 12 ? process.env.REPEAT || '3' : '1');
+const roundsFor = (py) => (py.minor >= 12 ? rounds : Math.min(rounds, 3));
 fs.writeFileSync(driver, DRIVER);
+fs.writeFileSync(workload, WORKLOAD);
 
 const pythons = findPythons();
 if (pythons.length === 0) { console.error('no CPython >= 3.10 found'); process.exit(1); }
-console.log(`debugger overhead, breakpoints set but not hit: workload CPU s, fastest of ${rounds} interleaved rounds (median)`);
+console.log(`debugger overhead, breakpoints set but not hit: workload CPU s, fastest of ${rounds} interleaved rounds (median); 3 shorter rounds on 3.10/3.11`);
 console.log('(agent = agent with the debugger loaded, no breakpoints; cold = a breakpoint in a function never');
 console.log(' called; hot = also one on a never-taken branch inside the hot function)');
 console.log('python    engine          plain          agent          cold           hot            hot/agent hot/plain');
 let failed = false;
 for (const py of pythons) {
   try {
-    const out = execFileSync(py.path, [driver, agentDir, workload, String(rounds)], { encoding: 'utf8', timeout: 600_000 });
+    fs.writeFileSync(workload, WORKLOAD.replace('REPEAT', repeatFor(py)));
+    const out = execFileSync(py.path, [driver, agentDir, workload, String(roundsFor(py))], { encoding: 'utf8', timeout: 1_200_000 });
     const m = JSON.parse(out.trim().split('\n').pop());
     const engine = py.minor >= 12 ? 'sys.monitoring' : 'sys.settrace';
     const r = (a, b) => (a / b).toFixed(3);
