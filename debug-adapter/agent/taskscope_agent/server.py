@@ -249,6 +249,9 @@ def start(secret, host='127.0.0.1', port=0, port_file=None, options=None, wait=F
         return _server[0]
     hooks.install()
     from . import handlers  # noqa: F401  (registers the core methods)
+    # The debugger's debug.* methods too, so `listen()` and `python -m taskscope_agent` can be
+    # debugged and attached to; importing it installs nothing that costs until a breakpoint.
+    from . import debugger_handlers  # noqa: F401
     srv = Server(secret, host, port, options)
     if wait:
         srv.state = 'waiting'

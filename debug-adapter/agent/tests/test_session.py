@@ -178,6 +178,8 @@ class SessionTest(unittest.TestCase):
         self.addCleanup(c.close)
         self.assertEqual([(t['coroutine'], t['state']) for t in c.all_tasks()], [('main', 'pending')])
         self.assertTrue(served_by_loop_soon(c))
+        # The debugger's methods come with every agent, so such a program can be attached to.
+        self.assertIn('MainThread', [t['name'] for t in c.call('debug.threads')['threads']])
 
 
     def test_listen_from_inside_a_running_loop(self):
