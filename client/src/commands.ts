@@ -16,8 +16,12 @@ export function registerCommands(context: vscode.ExtensionContext, deps: {
   const { view, loop, output, log } = deps;
   /** The task a context-menu or click command is about (the selected row when run from elsewhere). */
   const taskOf = (node?: TreeNode): string | undefined => {
-    const n = node ?? undefined;
-    return n?.kind === 'task' ? n.id : undefined;
+    // VS Code passes the row's element; when the row was refreshed while its menu was open the
+    // element can be gone: fall back to the selected or focused row, and say so in the log.
+    const n = node?.kind === 'task' ? node : view.selectedTask();
+    const id = n?.kind === 'task' ? n.id : undefined;
+    if (!node) log(`no task passed to the command; using ${id ? `the selected row (${id})` : 'nothing'}`);
+    return id;
   };
   const reg = (id: string, fn: (...args: any[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -61,7 +65,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: {
     const name = view.model.entry(id)?.info.name ?? id;
     try {
       await session.customRequest(CustomRequests.cancelTask, args);
-      log(`cancelled ${name}`);
+      log(`cancelled ${name} (id ${id})`);
       await view.requestSnapshot();
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);

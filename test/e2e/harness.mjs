@@ -117,7 +117,8 @@ export function ui(page) {
     /** Right-clicks `row` and runs the context-menu item `item` by keyboard (clicks on a menu that
      *  is still opening can be lost in headless chromium). */
     async contextMenu(row, item) {
-      await row.click({ button: 'right' });
+      // force: a live tree re-renders rows often, and Playwright's "stable" check can then wait forever.
+      await row.click({ button: 'right', force: true });
       await page.locator('.context-view .action-label', { hasText: item }).first().waitFor();
       for (let i = 0; i < 12; i++) {
         const focused = await page.locator('.context-view .action-item.focused .action-label').first().innerText({ timeout: 1000 }).catch(() => '');

@@ -237,7 +237,9 @@ async function sampleSuite(browser, vsix) {
     const gone = await row.waitFor({ state: 'detached', timeout: 10_000 }).then(() => true, () => false);
     if (!gone) {
       // Seen once in ~5 runs: the menu's Enter did not reach the item. Say so, and try once more.
-      log('  client-2 still listed 10 s after Cancel Task: opening the context menu again');
+      const header = (await page.locator('.pane-header[aria-label^="Async Tasks"]').first().innerText()).replace(/\s+/g, ' ');
+      log(`  client-2 still listed 10 s after Cancel Task (view: ${header}; rows: ${(await u.rows(pane)).map((r) => r.label.split(',')[0]).join(' ')}); opening the context menu again`);
+      await page.screenshot({ path: path.join(failDir, 'cancel-first-attempt.png') }).catch(() => {});
       await u.contextMenu(row, 'Cancel Task');
       await row.waitFor({ state: 'detached', timeout: 15_000 }); // no visible client-2 row any more
     }

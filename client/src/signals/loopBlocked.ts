@@ -39,6 +39,7 @@ export class LoopBlockedSignals implements vscode.Disposable {
   private mark: { uri: string; line: number; text: string; active: boolean } | null = null;
   private lastFrame: SourceLocation | undefined;
   private readonly sessions = new Set<string>();
+  private readonly notifiedPlaces = new Set<string>();
 
   constructor(private readonly log: (msg: string) => void) {
     this.status.name = 'Taskscope: event loop';
@@ -85,6 +86,7 @@ export class LoopBlockedSignals implements vscode.Disposable {
   private onEnd(s: vscode.DebugSession): void {
     this.endEpisode(s.id);
     this.sessions.delete(s.id);
+    for (const p of [...this.notifiedPlaces]) if (p.startsWith(`${s.id}\u0000`)) this.notifiedPlaces.delete(p);
     if (this.sessions.size === 0) {
       this.status.hide();
       this.mark = null;
@@ -111,7 +113,7 @@ export class LoopBlockedSignals implements vscode.Disposable {
       // The recovery event may carry no stack: describe the episode with the frame seen while blocked.
       const message = blockedMessage({ ...body, stack: frame ? [frame] : [] });
       this.log(`${message} (recovered)`);
-      if (episode && !episode.notified) this.notify(message, frame);
+      if (episode && !episode.notified) this.notify(s.id, message, frame);
       this.endEpisode(s.id);
       this.setStatus(`$(pulse) Loop: running (last block ${formatDuration(body.durationMs)})`, `${message}. Click to go to the line.`, false);
       if (this.mark) { this.mark.active = false; this.mark.text = `blocked the event loop for ${formatDuration(body.durationMs)}`; }
@@ -137,14 +139,21 @@ export class LoopBlockedSignals implements vscode.Disposable {
       if (!e || e.notified) return;
       const message = blockedMessage({ ...body, durationMs: Date.now() - startedAt, stack: e.frame ? [e.frame] : [] });
       this.log(`${message} (still blocked)`);
-      this.notify(`${message} (still blocked)`, e.frame);
+      this.notify(s.id, `${message} (still blocked)`, e.frame);
       e.notified = true;
     }, NOTIFY_AFTER_MS), ticker };
     this.episodes.set(s.id, episode);
   }
 
-  private notify(message: string, frame: SourceLocation | undefined): void {
+  /**
+   * One toast per blocking place and session: a loop that blocks every few seconds at the same
+   * line would otherwise pile notifications up. Repeats show in the status bar, the line and the log.
+   */
+  private notify(sessionId: string, message: string, frame: SourceLocation | undefined): void {
     if (!vscode.workspace.getConfiguration('taskscope.signals').get<boolean>('loopBlockedNotification', true)) return;
+    const place = `${sessionId}\u0000${frame ? `${frame.path}:${frame.line}` : '?'}`;
+    if (this.notifiedPlaces.has(place)) return;
+    this.notifiedPlaces.add(place);
     void vscode.window.showWarningMessage(message, ...(frame ? ['Go to line'] : [])).then((choice) => {
       if (choice === 'Go to line' && frame) void openLocation(frame);
     });

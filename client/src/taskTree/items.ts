@@ -22,12 +22,17 @@ export function stateIcon(state: RowState): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-export function treeItem(model: TaskTreeModel, node: TreeNode, now: number): vscode.TreeItem {
-  if (node.kind === 'group') return groupItem(node);
+/**
+ * `idPrefix` changes whenever the whole tree is rebuilt (another grouping or filter, another
+ * session): VS Code keys rows by id, and reusing `o:1` for a different element after a rebuild
+ * left stale rows drawn over fresh ones in VS Code 1.100 (seen in the e2e runs).
+ */
+export function treeItem(model: TaskTreeModel, node: TreeNode, now: number, idPrefix = ''): vscode.TreeItem {
+  if (node.kind === 'group') return groupItem(node, idPrefix);
   const e = model.entry(node.id);
   const item = new vscode.TreeItem(e?.info.name ?? node.id,
     model.hasChildren(node) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-  item.id = node.key;
+  item.id = idPrefix + node.key;
   if (!e) return item;
   const { info } = e;
   const state = model.rowState(node.id) ?? info.state;
@@ -50,9 +55,9 @@ export function resolveTooltip(model: TaskTreeModel, node: TreeNode, item: vscod
   return item;
 }
 
-function groupItem(node: Extract<TreeNode, { kind: 'group' }>): vscode.TreeItem {
+function groupItem(node: Extract<TreeNode, { kind: 'group' }>, idPrefix: string): vscode.TreeItem {
   const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
-  item.id = node.key;
+  item.id = idPrefix + node.key;
   item.contextValue = `group.${node.group}`;
   item.accessibilityInformation = { label: node.group === 'coroutine' ? `${node.label}, ${node.ids.length} tasks` : node.label };
   switch (node.group) {

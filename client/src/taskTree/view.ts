@@ -15,6 +15,7 @@ import { resolveTooltip, treeItem } from './items';
 import { type Grouping, type Refresh, TaskTreeModel, type TreeNode } from './model';
 
 export const VIEW_ID = 'taskscope.tasks';
+const FLUSH_MS = 150;
 
 export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly models = new Map<string, { session: vscode.DebugSession; model: TaskTreeModel; polls: number }>();
@@ -27,6 +28,11 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
   private hideDone: boolean;
   private minWaitSeconds: number;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
+  private pending: Set<TreeNode> | 'all' | undefined;
+  /** Bumped on every full rebuild; part of every row's id (see treeItem). */
+  private generation = 0;
+  private rebuild = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private doneRequest: Promise<void> | undefined;
   /** An empty model shown when no session runs (so the welcome text shows). */
   private readonly idle = new TaskTreeModel();
@@ -50,13 +56,14 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
 
   dispose(): void {
     if (this.ageTimer) clearInterval(this.ageTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables) d.dispose();
     this.emitter.dispose();
   }
 
   // ---- TreeDataProvider ----
 
-  getTreeItem(node: TreeNode): vscode.TreeItem { return treeItem(this.model, node, Date.now()); }
+  getTreeItem(node: TreeNode): vscode.TreeItem { return treeItem(this.model, node, Date.now(), `${this.generation}/`); }
   getChildren(node?: TreeNode): TreeNode[] { return this.model.children(node ?? null, Date.now()); }
   getParent(node: TreeNode): TreeNode | undefined { return node.parent ?? undefined; }
   resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem { return resolveTooltip(this.model, node, item, Date.now()); }
@@ -65,6 +72,8 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
 
   get model(): TaskTreeModel { return (this.current && this.models.get(this.current)?.model) || this.idle; }
   get session(): vscode.DebugSession | undefined { return this.current ? this.models.get(this.current)?.session : undefined; }
+  /** The selected task row, if any. */
+  selectedTask(): TreeNode | undefined { return this.view.selection.find((n) => n.kind === 'task'); }
 
   setGrouping(g: Grouping): void {
     this.grouping = g;
@@ -128,9 +137,10 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
       // Ages and wait times move with the clock: re-render the shown rows now and then.
       this.ageTimer = setInterval(() => {
         if (!this.view.visible) return;
-        const nodes = this.model.shownTaskNodes(2000);
-        if (this.model.filter.minWaitSeconds > 0) this.emitter.fire(undefined);
-        else if (nodes.length) this.emitter.fire(nodes);
+        // Leaf rows only: refreshing a parent makes VS Code drop and re-fetch its children, and a
+        // context menu opened on one of them meanwhile gets no element (seen in the e2e runs).
+        const nodes = this.model.shownTaskNodes(2000).filter((n) => !this.model.hasChildren(n));
+        this.fire(this.model.filter.minWaitSeconds > 0 ? { all: true } : { all: false, nodes });
       }, 2000);
     }
   }
@@ -182,10 +192,31 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     if (sessionId === this.current) { this.fire(r); this.updateBadge(); }
   }
 
+  /**
+   * Refreshes are coalesced into one `onDidChangeTreeData` per FLUSH_MS: a busy program sends
+   * snapshots back to back, and overlapping refreshes of the same rows have left stale rows drawn
+   * on top of fresh ones in VS Code 1.100 (seen in the e2e runs). A root refresh absorbs the rest.
+   */
   private fire(r: Refresh): void {
-    if (r.all || r.nodes.includes(null)) this.emitter.fire(undefined);
-    else if (r.nodes.length) this.emitter.fire(r.nodes as TreeNode[]);
+    if (r.all) this.rebuild = true;
+    if (r.all || r.nodes.includes(null)) this.pending = 'all';
+    else if (this.pending !== 'all' && r.nodes.length) {
+      const set: Set<TreeNode> = this.pending ?? new Set();
+      for (const n of r.nodes) if (n) set.add(n);
+      this.pending = set;
+    }
     if (r.all) this.updateBadge();
+    if (!this.pending || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      // New ids only for a full rebuild (new node objects); a plain root refresh keeps them, and
+      // with them the rows the user expanded or collapsed.
+      if (this.rebuild) { this.generation++; this.rebuild = false; }
+      if (p === 'all') this.emitter.fire(undefined);
+      else if (p?.size) this.emitter.fire([...p]);
+    }, FLUSH_MS);
   }
 
   private updateBadge(): void {
