@@ -197,5 +197,5 @@ def summary(t):
 def coroutine_name(t):
     c = t._coro  # never get_coro(): it crashes 3.12.1 on an eager task done at creation
     if c is None:
-        return registry.coro_name(registry.records.get(id(t))) or '?'
+        return registry.coro_name(registry.lookup(t)) or '?'
     return getattr(c, '__qualname__', None) or type(c).__name__

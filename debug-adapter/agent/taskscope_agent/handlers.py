@@ -78,10 +78,24 @@ def tasks_cancel(params, ctx):
     args = (msg,) if msg is not None else ()
     if st is not None and st.thread == threading.get_ident():
         return {'cancelled': bool(t.cancel(*args))}
-    # Task.cancel is not thread-safe: run it on the loop thread. The answer cannot wait for a loop
-    # that may be blocked, so report what cancel() will see: a pending task accepts it.
-    loop.call_soon_threadsafe(lambda: t.cancel(*args))
-    return {'cancelled': True}
+    # Task.cancel is not thread-safe: run it on the loop thread, and wait for its answer a bounded
+    # time. A loop that is blocked (the case the agent thread serves) cannot answer: then the
+    # request stays queued and runs when the loop turns again; `queued` says so.
+    done = threading.Event()
+    out = []
+
+    def cancel():
+        try:
+            out.append(bool(t.cancel(*args)))
+        finally:
+            done.set()
+    loop.call_soon_threadsafe(cancel)
+    if done.wait(CANCEL_WAIT_S) and out:
+        return {'cancelled': out[0]}
+    return {'cancelled': True, 'queued': True}
+
+
+CANCEL_WAIT_S = 0.5
 
 
 @register('events.configure')

@@ -25,7 +25,7 @@ def _send(body):
 
 
 def _task_fields(task):
-    rec = registry.records.get(id(task)) if task is not None else None
+    rec = registry.lookup(task) if task is not None else None
     created = registry.sites(rec)
     return {'task': str(rec[0]) if rec else None,
             'coroutine': tasks.coroutine_name(task) if task is not None else '?',

@@ -35,7 +35,7 @@ METHODS = {
     'tasks.list': ('includeDone?: bool, offset?: int, limit?: int, loop?: str',
                    'tasks: TaskInfo[], total: int, offset: int, servedBy: str, consistent: bool'),
     'tasks.get': ('id: str', 'task: TaskInfo, frames: Frame[], asyncStack: object[]'),
-    'tasks.cancel': ('id: str, message?: str', 'cancelled: bool'),
+    'tasks.cancel': ('id: str, message?: str', 'cancelled: bool, queued?: bool'),
     'events.configure': ('taskEvents?: bool, taskEventsIntervalMs?: int, blockedThresholdMs?: int, '
                          'originDepth?: int', 'options: object'),
 }

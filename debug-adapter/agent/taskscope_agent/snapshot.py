@@ -40,12 +40,12 @@ def infos(task_list, graph=None, currents=None):
     currents = currents if currents is not None else _Currents.now(task_list)
     lcache = {}
     out = []
-    recs = registry.records
+    adopt = registry.adopt
     created_at = registry.created_at
     summary = tasks.summary
     state_of = tasks.state_of
     for t in task_list:
-        rec = recs.get(id(t)) or registry.adopt(t)
+        rec = adopt(t)
         loop = t.get_loop()
         st = state_of(t, currents[id(loop)])
         if st == 'pending' or st == 'running':
@@ -54,7 +54,7 @@ def infos(task_list, graph=None, currents=None):
                 awaiting = None
             by = graph.awaiters(t)
             if by:
-                by = [str(i) for i in sorted({(recs.get(id(a)) or registry.adopt(a))[0] for a in by if a is not t})]
+                by = [str(i) for i in sorted({adopt(a)[0] for a in by if a is not t})]
         else:
             awaiting = where = None
             by = []
@@ -76,8 +76,8 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
         all_list = [t for t in all_list if t._state == 'PENDING']
     if loop_id is not None:
         all_list = [t for t in all_list if loops.state(t.get_loop()).id == loop_id]
-    recs = registry.records
-    keyed = sorted(((recs.get(id(t)) or registry.adopt(t))[0], i) for i, t in enumerate(all_list))
+    adopt = registry.adopt
+    keyed = sorted((adopt(t)[0], i) for i, t in enumerate(all_list))
     page = [all_list[i] for _, i in keyed[offset:offset + limit]]
     graph = tasks.Graph([t for t in all_list if t._state == 'PENDING'])
     return infos(page, graph), len(all_list)
@@ -86,7 +86,7 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
 def find(tid):
     """The live task whose id is ``tid`` (a string), or None."""
     for t in tasks.all_tasks([s.ref() for s in loops.all_states()]):
-        rec = registry.records.get(id(t))
+        rec = registry.lookup(t)
         if rec is not None and str(rec[0]) == tid:
             return t
     return None

@@ -210,6 +210,37 @@ class ScenarioTest(unittest.TestCase):
               'made-job': ('main', ['main'], 'sleep 51.0s', 'pending'),
               'main': (None, [], 'made-job', 'pending')})  # awaiting a task: its name
 
+    def test_task_at_a_dead_tasks_address_gets_a_fresh_record(self):
+        # Tasks made by calling asyncio.Task directly never pass the create_task hook, and the
+        # allocator hands them addresses of tasks that just died: a table keyed by id(task) gave
+        # 25-50% of them a dead task's id, owner and creation site (FIXED: records now live on
+        # the task itself).
+        p, c = self.run_program('''
+            import asyncio, gc
+            async def nap(n):
+                await asyncio.sleep(n)
+            async def main():
+                asyncio.current_task().set_name('main')
+                for _ in range(20):
+                    ts = [asyncio.create_task(nap(0)) for _ in range(50)]
+                    await asyncio.gather(*ts)
+                    del ts
+                gc.collect()
+                loop = asyncio.get_running_loop()
+                direct = [asyncio.Task(nap(70), loop=loop, name='direct') for _ in range(200)]
+                await asyncio.sleep(0.01)
+                print('READY', flush=True)
+                await asyncio.gather(*direct)
+            asyncio.run(main())
+        ''')
+        tasks = c.all_tasks(False)
+        main = next(t for t in tasks if t['name'] == 'main')
+        direct = [t for t in tasks if t['name'] == 'direct']
+        self.assertEqual(len(direct), 200)
+        self.assertEqual([(t['owner'], t['createdAt']) for t in direct if t['owner'] or t['createdAt']], [])
+        self.assertEqual(min(int(t['id']) for t in direct) > int(main['id']) + 1000, True,
+                         'fresh ids, after the 1000 dead tasks')
+
     if HAS_EAGER:  # 3.12+
         def test_eager_tasks(self):
             _, _, tasks = self.check('''

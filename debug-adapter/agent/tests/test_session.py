@@ -270,6 +270,12 @@ class ServingTest(unittest.TestCase):
         self.assertEqual(r['servedBy'], 'agent')
         self.assertEqual([(t['name'], t['state']) for t in r['tasks']], [('Task-1', 'running'), ('other', 'pending')])
         self.assertEqual(r['tasks'][1]['awaiting'], 'sleep 60.0s')
+        # A blocked loop cannot run cancel() within the agent's bounded wait: the reply says the
+        # cancellation is queued (a request, not yet an outcome), and the task is still pending.
+        r, dt = self.timed(c, 'tasks.cancel', {'id': r['tasks'][1]['id']})
+        self.assertLess(dt, self.BOUND)
+        self.assertEqual((r['cancelled'], r['queued']), (True, True))
+        self.assertEqual(c.call('tasks.list', timeout=10)['tasks'][1]['state'], 'pending')
 
 
 if __name__ == '__main__':
