@@ -17,7 +17,7 @@ export interface LaunchConfig {
   env?: Record<string, string | null>; envFile?: string; python?: string;
   console?: 'internalConsole' | 'integratedTerminal' | 'externalTerminal';
   stopOnEntry?: boolean; justMyCode?: boolean; loopBlockedThresholdMs?: number;
-  maxTasksInCallStack?: number; showTasksInCallStack?: boolean;
+  maxTasksInCallStack?: number; showTasksInCallStack?: boolean; maxTasksInTree?: number;
 }
 
 export interface PreparedLaunch {

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import {
   Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, StoppedEvent,
   TerminatedEvent, Thread,
@@ -18,13 +19,13 @@ import { PauseWindow } from '../model/pauses';
 import { TaskThreadIds } from '../model/taskThreads';
 import { TaskTree, taskThreadName } from '../model/taskTree';
 import { CustomEvents, CustomRequests, type CancelTaskArguments, type LoopBlockedEventBody, type LostErrorEventBody, type TaskTreeArguments, type TaskTreeBody } from '../protocol/dap';
-import type { DebugFrame, DebugVariable } from '../protocol/inspector';
+import type { AgentTaskInfo, DebugFrame, DebugVariable } from '../protocol/inspector';
 import { DebugError, silentError, userError } from './errors';
 import { Debuggee, isAlive, killGroup, prepareLaunch, waitForPort, type LaunchConfig } from './launch';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments, LaunchConfig { request?: 'launch' }
 export interface AttachArguments extends DebugProtocol.AttachRequestArguments {
-  host?: string; port: number; secret?: string; justMyCode?: boolean; maxTasksInCallStack?: number; showTasksInCallStack?: boolean;
+  host?: string; port: number; secret?: string; justMyCode?: boolean; maxTasksInCallStack?: number; showTasksInCallStack?: boolean; maxTasksInTree?: number;
 }
 
 export const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
@@ -35,6 +36,13 @@ export const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
 ];
 
 const DEFAULT_TASK_CAP = 50;
+/** Task tree: tasks per `tasks.list` page, overlap between pages, default cap, push pacing. */
+const TREE_PAGE = 1000;
+const TREE_OVERLAP = 50;
+const DEFAULT_TREE_CAP = 100_000;
+const TREE_MIN_INTERVAL_MS = 500;
+/** Largest share of the program's time the pushed task tree may take. */
+const TREE_BUDGET = 0.1;
 /** Every live debuggee of this process, killed when the adapter exits (see main.ts). */
 export const liveDebuggees = new Set<number>();
 
@@ -245,7 +253,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   private end(code: number | null): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.treeTimer) clearInterval(this.treeTimer);
+    if (this.treeTimer) clearTimeout(this.treeTimer);
     if (code !== null) this.sendEvent(new ExitedEvent(code));
     this.sendEvent(new TerminatedEvent());
     this.agent?.close();
@@ -282,7 +290,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
         await this.agent.request('debug.continue', {}).catch(() => undefined);
       }
       this.ended = true;
-      if (this.treeTimer) clearInterval(this.treeTimer);
+      if (this.treeTimer) clearTimeout(this.treeTimer);
       this.agent?.close();
     });
     this.shutdown();
@@ -389,6 +397,11 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   }
 
   // -- inspection ----------------------------------------------------------------------------------
+
+  private get maxTasksInTree(): number {
+    const n = (this.launchArgs ?? this.attachArgs)?.maxTasksInTree;
+    return typeof n === 'number' && n >= 1 ? Math.floor(n) : DEFAULT_TREE_CAP;
+  }
 
   private get taskCap(): number {
     const args = this.launchArgs ?? this.attachArgs;
@@ -500,14 +513,61 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
 
   // -- custom requests and the task-tree event -------------------------------------------------------
 
-  private async taskTreeBody(includeDone: boolean): Promise<TaskTreeBody> {
-    const { tasks } = await this.client.request('tasks.list', { includeDone, limit: 10_000 });
-    return { tasks: TaskTree.fromSnapshot(tasks).toDap() };
+  /**
+   * The task tree, paged from the agent (TREE_PAGE tasks per `tasks.list`), so the debuggee's loop
+   * is held for one page at a time, never for the whole walk. Tasks that finish between pages shift
+   * later offsets left: each page overlaps the previous one, and a page that starts past the last
+   * id seen is fetched again from further back. Up to `maxTasksInTree` tasks; `total` and
+   * `truncated` say when there were more. `loopLagMs` is the round trip of an `agent.ping` answered
+   * on the loop thread (how long a ready callback waits for the loop right now).
+   */
+  private async taskTreeBody(includeDone: boolean): Promise<TaskTreeBody & { costMs: number }> {
+    const agent = this.client;
+    const cap = this.maxTasksInTree;
+    const t0 = performance.now();
+    const ping = await agent.request('agent.ping').catch(() => undefined);
+    const pingMs = performance.now() - t0;
+    const loopLagMs = ping?.servedBy === 'loop' ? Math.round(pingMs * 10) / 10 : undefined;
+    const byId = new Map<string, AgentTaskInfo>();
+    let costMs = 0;
+    let offset = 0;
+    let total = 0;
+    let lastId = -1;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const limit = Math.min(TREE_PAGE, cap - byId.size + (offset > 0 ? TREE_OVERLAP : 0));
+      if (limit <= 0) break;
+      const t = performance.now();
+      const page = await agent.request('tasks.list', { includeDone, offset, limit });
+      costMs += performance.now() - t;
+      total = page.total;
+      const first = page.tasks.length ? Number(page.tasks[0].id) : NaN;
+      if (offset > 0 && first > lastId) {
+        // More tasks than the overlap finished since the last page: step back and fetch again.
+        offset = Math.max(0, offset - TREE_PAGE);
+        continue;
+      }
+      for (const task of page.tasks) {
+        if (byId.size >= cap) break;
+        if (!byId.has(task.id)) byId.set(task.id, task);
+        lastId = Math.max(lastId, Number(task.id));
+      }
+      if (page.tasks.length < limit || byId.size >= cap) break;
+      offset = page.offset + page.tasks.length - TREE_OVERLAP;
+    }
+    const tasks = [...byId.values()];
+    const body: TaskTreeBody & { costMs: number } = {
+      tasks: TaskTree.fromSnapshot(tasks).toDap(), total: Math.max(total, tasks.length), truncated: total > tasks.length, costMs,
+    };
+    if (loopLagMs !== undefined) body.loopLagMs = loopLagMs;
+    return body;
   }
 
   protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
     if (command === CustomRequests.taskTree) {
-      await this.handle(response, () => this.taskTreeBody(!!(args as TaskTreeArguments | undefined)?.includeDone));
+      await this.handle(response, async () => {
+        const { costMs: _cost, ...body } = await this.taskTreeBody(!!(args as TaskTreeArguments | undefined)?.includeDone);
+        return body;
+      });
     } else if (command === CustomRequests.cancelTask) {
       await this.handle(response, async () => {
         const id = (args as CancelTaskArguments | undefined)?.id;
@@ -523,19 +583,33 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     }
   }
 
-  /** Pushes `taskTree` at most twice a second, and only when something changed. */
+  /**
+   * Pushes `taskTree` at most twice a second, only when the agent reported a change
+   * (`tasks.changed`), and never spending more than TREE_BUDGET of the program's time on it: after
+   * a snapshot that kept the agent busy `cost` ms, the next one waits at least `cost / TREE_BUDGET`.
+   */
   private startTreeEvents(): void {
-    if (this.treeTimer) clearInterval(this.treeTimer);
+    if (this.treeTimer) clearTimeout(this.treeTimer);
     this.treeDirty = true;
-    this.treeTimer = setInterval(() => {
-      if (!this.treeDirty || this.treeBusy || !this.agent || this.agent.isClosed || this.ended) return;
+    const schedule = (delayMs: number): void => {
+      this.treeTimer = setTimeout(tick, delayMs);
+      this.treeTimer.unref();
+    };
+    const tick = (): void => {
+      if (this.ended || !this.agent || this.agent.isClosed) return;
+      if (!this.treeDirty || this.treeBusy) { schedule(TREE_MIN_INTERVAL_MS); return; }
       this.treeDirty = false;
       this.treeBusy = true;
+      const started = performance.now();
       this.taskTreeBody(false)
-        .then((body) => { if (!this.ended) this.sendEvent(new Event(CustomEvents.taskTree, body)); })
-        .catch(() => { this.treeDirty = true; })
+        .then(({ costMs, ...body }) => {
+          if (!this.ended) this.sendEvent(new Event(CustomEvents.taskTree, body));
+          const elapsed = performance.now() - started;
+          schedule(Math.max(TREE_MIN_INTERVAL_MS - elapsed, costMs / TREE_BUDGET - elapsed, 0));
+        })
+        .catch(() => { this.treeDirty = true; schedule(TREE_MIN_INTERVAL_MS); })
         .finally(() => { this.treeBusy = false; });
-    }, 500);
-    this.treeTimer.unref();
+    };
+    schedule(TREE_MIN_INTERVAL_MS);
   }
 }

@@ -31,9 +31,24 @@ export interface TaskInfo {
 
 /** Request `taskTree`: sent by anyone, answered while running and while paused. */
 export interface TaskTreeArguments { includeDone?: boolean }
-export interface TaskTreeBody { tasks: TaskInfo[] }
+export interface TaskTreeBody {
+  tasks: TaskInfo[];
+  /** How many tasks matched in the program; more than `tasks.length` when the list was capped. */
+  total?: number;
+  /** True when `tasks` holds fewer tasks than the program has (cap: launch `maxTasksInTree`). */
+  truncated?: boolean;
+  /**
+   * Current delay of the event loop in ms: the round trip of a ping answered on the loop thread
+   * (how long a ready callback waits for the loop). Absent when the loop did not answer it itself
+   * (blocked, paused, not running).
+   */
+  loopLagMs?: number;
+}
 
-/** Event `taskTree`: pushed by the adapter at most twice a second while something changed. */
+/**
+ * Event `taskTree`: pushed by the adapter at most twice a second while something changed, and less
+ * often when snapshots are costly (they take at most ~10 % of the program's time).
+ */
 export type TaskTreeEventBody = TaskTreeBody;
 
 /** Request `cancelTask`. */

@@ -65,18 +65,37 @@ export const taskCases: Case[] = [
     fixture: 'tasks.py',
     async script(s) {
       const ev = await s.next('taskTree', (e) => (e.body.tasks as TaskInfo[]).some((t) => t.name === 'fetch' && t.state === 'pending'));
-      s.log.push(`event: ${(ev.body.tasks as TaskInfo[]).map((t) => t.name).join(',')}`);
+      s.log.push(`event: ${(ev.body.tasks as TaskInfo[]).map((t) => t.name).join(',')} total=${ev.body.total} truncated=${ev.body.truncated}`);
       s.log.push('request:', ...describeTree(await taskTree(s)));
       await s.exited();
     },
     expect: [
-      'event: Task-1,parent,leaf-0,leaf-1,fetch',
+      'event: Task-1,parent,leaf-0,leaf-1,fetch total=5 truncated=false',
       'request:',
       '  Task-1 (main) pending owner=- awaitedBy=[]',
       '  parent (parent) pending owner=Task-1 awaitedBy=[Task-1]',
       '  leaf-0 (leaf) pending owner=parent awaitedBy=[]',
       '  leaf-1 (leaf) pending owner=parent awaitedBy=[]',
       '  fetch (fetch_user) pending owner=parent awaitedBy=[parent]',
+      'exited 0',
+    ],
+  },
+  {
+    name: 'a capped taskTree says so (total, truncated), event and request; loopLagMs while running',
+    fixture: 'tasks.py',
+    launch: { maxTasksInTree: 3 },
+    async script(s) {
+      const ev = await s.next('taskTree', (e) => (e.body.total as number) >= 5);
+      const shape = (b: { tasks: TaskInfo[]; total?: number; truncated?: boolean; loopLagMs?: unknown }) =>
+        `${b.tasks.map((t) => t.name).join(',')} total=${b.total} truncated=${b.truncated} loopLagMs=${typeof b.loopLagMs}`;
+      s.log.push(`event: ${shape(ev.body)}`);
+      const r = await s.dc.customRequest('taskTree', {});
+      s.log.push(`request: ${shape(r.body)}`);
+      await s.exited();
+    },
+    expect: [
+      'event: Task-1,parent,leaf-0 total=5 truncated=true loopLagMs=number',
+      'request: Task-1,parent,leaf-0 total=5 truncated=true loopLagMs=number',
       'exited 0',
     ],
   },
