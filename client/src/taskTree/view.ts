@@ -18,7 +18,7 @@ export const VIEW_ID = 'taskscope.tasks';
 const FLUSH_MS = 150;
 
 export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly models = new Map<string, { session: vscode.DebugSession; model: TaskTreeModel; polls: number }>();
+  private readonly models = new Map<string, { session: vscode.DebugSession; model: TaskTreeModel; polls: number; cut?: string }>();
   private current: string | undefined;
   private readonly emitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -87,7 +87,7 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     for (const { model } of this.models.values()) model.setFilter({ hideDone: hide });
     this.fire({ all: true });
     void this.syncContext();
-    if (!hide) void this.requestSnapshot(true);
+    void this.requestSnapshot(!hide);
   }
 
   setMinWait(seconds: number): void {
@@ -101,7 +101,8 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
   async requestSnapshot(includeDone = !this.hideDone): Promise<void> {
     const entry = this.current ? this.models.get(this.current) : undefined;
     if (!entry) return;
-    const args: TaskTreeArguments = { includeDone };
+    // pushDone: later events then carry finished tasks too, so no request per event is needed.
+    const args: TaskTreeArguments = { includeDone, pushDone: includeDone };
     const t = Date.now();
     try {
       const body = await entry.session.customRequest(CustomRequests.taskTree, args) as TaskTreeBody | undefined;
@@ -169,7 +170,7 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
       if (!body || !Array.isArray(body.tasks)) return;
       // Events carry live tasks; when finished ones are shown, follow up with a full request
       // (one in flight at a time, so a busy program cannot queue requests up).
-      if (!this.hideDone && e.session.id === this.current) {
+      if (!this.hideDone && e.session.id === this.current && body.includeDone !== true) {
         this.doneRequest ??= this.requestSnapshot(true).finally(() => { this.doneRequest = undefined; });
         return;
       }
@@ -188,6 +189,10 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const t = Date.now();
     const first = entry.model.size === 0 && body.tasks.length > 0;
     const r = entry.model.apply(body.tasks, t);
+    // The adapter caps long lists (launch `maxTasksInTree`) and says so: never a silent cut.
+    entry.cut = body.truncated && typeof body.total === 'number'
+      ? `Showing ${body.tasks.length.toLocaleString('en-US')} of ${body.total.toLocaleString('en-US')} tasks (launch setting maxTasksInTree).`
+      : undefined;
     if (first) this.log(`first task snapshot of ${entry.session.name}: ${body.tasks.length} tasks by ${via}, applied in ${Date.now() - t} ms`);
     if (sessionId === this.current) { this.fire(r); this.updateBadge(); }
   }
@@ -227,8 +232,10 @@ export class TaskTreeView implements vscode.TreeDataProvider<TreeNode>, vscode.D
     this.view.description = this.current
       ? `${c.live} live (${c.pending} waiting, ${c.running} running)${filters ? ` · ${filters}` : ''}`
       : undefined;
-    this.view.message = this.current && this.minWaitSeconds > 0 && c.live && !this.model.children(null, Date.now()).length
+    const cut = this.current ? this.models.get(this.current)?.cut : undefined;
+    const none = this.current && this.minWaitSeconds > 0 && c.live && !this.model.children(null, Date.now()).length
       ? `No task has waited ${this.minWaitSeconds} s or longer.` : undefined;
+    this.view.message = [cut, none].filter(Boolean).join(' ') || undefined;
   }
 
   private async syncContext(): Promise<void> {

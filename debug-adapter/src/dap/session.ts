@@ -65,6 +65,8 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   private restarting = false;
   private treeDirty = true;
   private treeBusy = false;
+  /** Pushed trees list finished tasks too (a `taskTree` request's `pushDone`). */
+  private pushDone = false;
   private treeTimer?: NodeJS.Timeout;
 
   private readonly agentDir: string;
@@ -556,7 +558,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     }
     const tasks = [...byId.values()];
     const body: TaskTreeBody & { costMs: number } = {
-      tasks: TaskTree.fromSnapshot(tasks).toDap(), total: Math.max(total, tasks.length), truncated: total > tasks.length, costMs,
+      tasks: TaskTree.fromSnapshot(tasks).toDap(), total: Math.max(total, tasks.length), truncated: total > tasks.length, includeDone, costMs,
     };
     if (loopLagMs !== undefined) body.loopLagMs = loopLagMs;
     return body;
@@ -565,7 +567,9 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
     if (command === CustomRequests.taskTree) {
       await this.handle(response, async () => {
-        const { costMs: _cost, ...body } = await this.taskTreeBody(!!(args as TaskTreeArguments | undefined)?.includeDone);
+        const a = args as TaskTreeArguments | undefined;
+        if (typeof a?.pushDone === 'boolean') this.pushDone = a.pushDone;
+        const { costMs: _cost, ...body } = await this.taskTreeBody(!!a?.includeDone);
         return body;
       });
     } else if (command === CustomRequests.cancelTask) {
@@ -601,7 +605,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       this.treeDirty = false;
       this.treeBusy = true;
       const started = performance.now();
-      this.taskTreeBody(false)
+      this.taskTreeBody(this.pushDone)
         .then(({ costMs, ...body }) => {
           if (!this.ended) this.sendEvent(new Event(CustomEvents.taskTree, body));
           const elapsed = performance.now() - started;

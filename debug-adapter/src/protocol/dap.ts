@@ -30,7 +30,15 @@ export interface TaskInfo {
 }
 
 /** Request `taskTree`: sent by anyone, answered while running and while paused. */
-export interface TaskTreeArguments { includeDone?: boolean }
+export interface TaskTreeArguments {
+  includeDone?: boolean;
+  /**
+   * From now on, pushed `taskTree` events of this session list finished tasks too (their body then
+   * says `includeDone: true`), so a view showing finished tasks needs no request per event.
+   * Sticky until a request sets it again.
+   */
+  pushDone?: boolean;
+}
 export interface TaskTreeBody {
   tasks: TaskInfo[];
   /** How many tasks matched in the program; more than `tasks.length` when the list was capped. */
@@ -43,6 +51,8 @@ export interface TaskTreeBody {
    * (blocked, paused, not running).
    */
   loopLagMs?: number;
+  /** True when finished tasks are listed too (the request's `includeDone`, or `pushDone` for events). */
+  includeDone?: boolean;
 }
 
 /**

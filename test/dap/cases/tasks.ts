@@ -100,6 +100,21 @@ export const taskCases: Case[] = [
     ],
   },
   {
+    name: 'taskTree pushDone: later pushed trees list finished tasks too',
+    fixture: 'tasks.py',
+    args: ['done'],
+    async script(s) {
+      const done = (tasks: TaskInfo[]) => tasks.find((t) => t.name === 'finished')?.state ?? 'absent';
+      const r = await s.dc.customRequest('taskTree', { includeDone: true, pushDone: true });
+      s.log.push(`reply: includeDone=${r.body.includeDone}`);
+      // Live-only events would never list the finished task; pushed trees now do.
+      const ev = await s.next('taskTree', (e) => e.body.includeDone === true && done(e.body.tasks) === 'done', 6000);
+      s.log.push(`event: finished=${done(ev.body.tasks)}`);
+      await s.exited();
+    },
+    expect: ['reply: includeDone=true', 'event: finished=done', 'exited 0'],
+  },
+  {
     name: 'loopBlocked while a blocking call runs, and when it recovers',
     fixture: 'tasks.py',
     args: ['block'],
