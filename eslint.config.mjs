@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', '**/*.d.ts', 'examples/**', 'debug-adapter/agent/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '.vscode-test/**', '**/*.d.ts', 'examples/**', 'debug-adapter/agent/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
