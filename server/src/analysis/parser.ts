@@ -38,6 +38,27 @@ export interface ParsedFile {
 let loading: Promise<void> | null = null;
 let language: Language | null = null;
 let parser: Parser | null = null;
+/**
+ * The Emscripten module web-tree-sitter builds on the options object given to `Parser.init`
+ * (it gains the wasm exports), and the address of its transfer buffer. The mirror drives the
+ * cursor through these directly: the public cursor API copies the cursor state into and out of
+ * the transfer buffer around every single read, which was a third of the mirror's time.
+ */
+interface WasmCursorApi {
+  _ts_init(): number;
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_is_named_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_is_missing_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+  getValue(ptr: number, type: string): number;
+}
+let wasm: WasmCursorApi | null = null;
+let transferBuffer = 0;
 
 /** Candidate directories holding tree-sitter.wasm and tree-sitter-python.wasm. */
 function wasmCandidates(wasmDir?: string): { core: string; python: string }[] {
@@ -61,7 +82,19 @@ export function initParser(wasmDir?: string): Promise<void> {
     loading = (async () => {
       const found = wasmCandidates(wasmDir).find((c) => fs.existsSync(c.core) && fs.existsSync(c.python));
       if (!found) throw new Error(`tree-sitter wasm files not found (looked in ${wasmCandidates(wasmDir).map((c) => path.dirname(c.core)).join(', ')})`);
-      await Parser.init({ locateFile: () => found.core, wasmBinary: fs.readFileSync(found.core) } as never);
+      const moduleOptions: Record<string, unknown> = { locateFile: () => found.core, wasmBinary: fs.readFileSync(found.core) };
+      await Parser.init(moduleOptions as never);
+      const api = moduleOptions as unknown as WasmCursorApi;
+      const needed: (keyof WasmCursorApi)[] = ['_ts_init', '_ts_tree_cursor_goto_first_child_wasm', '_ts_tree_cursor_goto_next_sibling_wasm',
+        '_ts_tree_cursor_goto_parent_wasm', '_ts_tree_cursor_current_node_type_id_wasm', '_ts_tree_cursor_current_node_is_named_wasm',
+        '_ts_tree_cursor_current_node_is_missing_wasm', '_ts_tree_cursor_current_field_id_wasm', '_ts_tree_cursor_start_index_wasm',
+        '_ts_tree_cursor_end_index_wasm', 'getValue'];
+      // Only if this web-tree-sitter build exposes them; otherwise the mirror uses the public API.
+      if (needed.every((k) => typeof api[k] === 'function')) {
+        // ts_init rewrites two version words into the (idle) buffer and returns its address.
+        transferBuffer = api._ts_init();
+        wasm = api;
+      }
       language = await Language.load(fs.readFileSync(found.python));
       parser = new Parser();
       parser.setLanguage(language);
@@ -91,17 +124,90 @@ let fieldNames: (string | null)[] = [];
 /** Shared by every leaf; never mutated (`add` replaces it). */
 const NO_CHILDREN: SyntaxNode[] = [];
 
+function loadTypeTables(lang: Language): void {
+  if (typeNames.length !== 0) return;
+  for (let i = 0; i < lang.nodeTypeCount; i++) {
+    typeNames.push(lang.nodeTypeForId(i) ?? '');
+    typeNamed.push(lang.nodeTypeIsNamed(i));
+  }
+  fieldNames = [null];
+  for (let i = 1; i <= lang.fieldCount; i++) fieldNames.push(lang.fieldNameForId(i));
+}
+
 /** Copies a tree into plain objects with one cursor walk (linear in the node count). */
 export function mirror(tree: Tree, text: string): ParsedFile {
   const lang = language!;
-  if (typeNames.length === 0) {
-    for (let i = 0; i < lang.nodeTypeCount; i++) {
-      typeNames.push(lang.nodeTypeForId(i) ?? '');
-      typeNamed.push(lang.nodeTypeIsNamed(i));
+  loadTypeTables(lang);
+  return wasm ? mirrorDirect(tree, text, lang, wasm) : mirrorPublic(tree, text, lang);
+}
+
+/**
+ * The mirror over the raw wasm cursor calls. The cursor state lives in the transfer buffer for
+ * the whole walk: each call reads it from there and the moves write it back, so nothing is
+ * copied in between. No other tree-sitter call may happen during the walk (there is none: this
+ * is synchronous). At the end the final state is copied back into the cursor object so that
+ * `delete()` frees the cursor's current stack.
+ */
+function mirrorDirect(tree: Tree, text: string, lang: Language, w: WasmCursorApi): ParsedFile {
+  const hasErrors = tree.rootNode.hasError;
+  const c = tree.walk();
+  const t = (tree as unknown as { [0]: number })[0];
+  void c.startIndex; // loads this cursor's state into the transfer buffer
+  const comments: SyntaxNode[] = [];
+  let count = 0;
+  const make = (parent: SyntaxNode | null): SyntaxNode => {
+    const typeId = w._ts_tree_cursor_current_node_type_id_wasm(t);
+    const start = w._ts_tree_cursor_start_index_wasm(t);
+    const known = typeId < typeNames.length;
+    const type = known ? typeNames[typeId] : (lang.types[typeId] || 'ERROR');
+    const isNamed = known ? typeNamed[typeId] : w._ts_tree_cursor_current_node_is_named_wasm(t) === 1;
+    const end = isNamed || hasErrors ? w._ts_tree_cursor_end_index_wasm(t) : start + type.length;
+    const node: SyntaxNode = {
+      type,
+      named: isNamed,
+      start, end,
+      field: isNamed ? fieldNames[w._ts_tree_cursor_current_field_id_wasm(t)] ?? null : null,
+      parent,
+      children: NO_CHILDREN,
+    };
+    if (start === end && (isNamed || hasErrors) && w._ts_tree_cursor_current_node_is_missing_wasm(t) === 1) node.missing = true;
+    count++;
+    return node;
+  };
+  const root = make(null);
+  let current = root;
+  try {
+    for (;;) {
+      if (w._ts_tree_cursor_goto_first_child_wasm(t) === 1) {
+        const n = make(current);
+        if (current.children === NO_CHILDREN) current.children = [n]; else current.children.push(n);
+        if (n.type === 'comment') comments.push(n);
+        current = n;
+        continue;
+      }
+      let climbed = false;
+      while (w._ts_tree_cursor_goto_next_sibling_wasm(t) !== 1) {
+        if (w._ts_tree_cursor_goto_parent_wasm(t) !== 1) { climbed = true; break; }
+        current = current.parent!;
+      }
+      if (climbed) break;
+      const parent = current.parent!;
+      const n = make(parent);
+      if (parent.children === NO_CHILDREN) parent.children = [n]; else parent.children.push(n);
+      if (n.type === 'comment') comments.push(n);
+      current = n;
     }
-    fieldNames = [null];
-    for (let i = 1; i <= lang.fieldCount; i++) fieldNames.push(lang.fieldNameForId(i));
+  } finally {
+    const cur = c as unknown as number[];
+    for (let i = 0; i < 4; i++) cur[i] = w.getValue(transferBuffer + 4 * i, 'i32');
+    c.delete();
   }
+  return { text, root, comments, nodeCount: count };
+}
+
+/** The same walk over the public cursor API (a web-tree-sitter build without the raw exports). */
+function mirrorPublic(tree: Tree, text: string, lang: Language): ParsedFile {
+  void lang;
   const hasErrors = tree.rootNode.hasError;
   const c = tree.walk();
   const comments: SyntaxNode[] = [];
