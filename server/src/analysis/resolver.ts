@@ -79,6 +79,7 @@ export class Resolver {
   private localFuncs = new Map<SyntaxNode, Func>();
   private localClasses = new Map<SyntaxNode, Cls>();
   private mroCache = new Map<string, Cls[] | null>();
+  private chainCache = new Map<SyntaxNode, SyntaxNode[]>();
 
   constructor(
     readonly file: string,
@@ -226,6 +227,13 @@ export class Resolver {
    * are reached through the class (`self.x`, `cls.x`), not as bare names.
    */
   private scopeChain(node: SyntaxNode): SyntaxNode[] {
+    // The chain depends only on the innermost scope around the node, so it is kept per scope
+    // (read-only arrays: callers only iterate them).
+    const inner = node.parent ? enclosingScope(node) : null;
+    if (inner) {
+      const hit = this.chainCache.get(inner);
+      if (hit) return hit;
+    }
     const out: SyntaxNode[] = [];
     let n: SyntaxNode | null = node;
     while (n) {
@@ -236,6 +244,7 @@ export class Resolver {
       if (sc.type === 'module') break;
     }
     if (!out.length || out[out.length - 1].type !== 'module') out.push(this.parsed.root);
+    if (inner) this.chainCache.set(inner, out);
     return out;
   }
 
