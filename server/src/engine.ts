@@ -53,6 +53,13 @@ export interface EngineOptions {
   /** Directory holding tree-sitter.wasm and tree-sitter-python.wasm (default: next to the bundle). */
   wasmDir?: string;
   log?: (message: string) => void;
+  /**
+   * Batch use (the CLI checks each file once): after `check(file)` drop that file's parse and
+   * tree (its module summary stays), so the heap does not keep every checked file's syntax tree.
+   * A later check of the file parses it again; results are the same. Default false (editors
+   * re-check files, so keeping the parse pays there).
+   */
+  releaseAfterCheck?: boolean;
 }
 
 export interface ParseProblem { path: string; message: string }

@@ -146,6 +146,23 @@ export class EngineImpl implements Engine {
   }
 
   private checkUnguarded(file: string): CheckResult {
+    try {
+      return this.checkParsed(file);
+    } finally {
+      if (this.options.releaseAfterCheck) this.release(file);
+    }
+  }
+
+  /** Drops a held file's mirrored parse and tree (not its text or summary). */
+  private release(file: string): void {
+    const st = this.files.get(file);
+    if (!st) return;
+    st.parsed = null;
+    this.parsedLru.delete(file);
+    this.dropTree(file);
+  }
+
+  private checkParsed(file: string): CheckResult {
     const st = this.files.get(file);
     if (!st) return { violations: [], problem: { path: file, message: 'file was not set' } };
     let parsed: ParsedFile;

@@ -41,6 +41,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     roots: importRoots(options.paths, options.cwd),
     pythonVersion: options.pythonVersion,
     log: options.log,
+    // Each file is checked once: keeping every checked file's syntax tree only feeds the GC.
+    releaseAfterCheck: true,
   });
   const loaded: string[] = [];
   for (const file of found.files) {

@@ -275,3 +275,28 @@ test('star re-exports, nested relative imports and module-level aliases resolve;
   assert.deepEqual(e.check(deep).violations.map((v) => `${v.range.start.line + 1}:${v.rule}`),
     ['9:unawaited-coroutine', '10:unawaited-coroutine', '11:unawaited-coroutine', '13:sync-with-async-cm']);
 });
+
+test('releaseAfterCheck drops the parse after a check and gives the same findings, cross-module included', async () => {
+  const root = workspace({
+    'pkg/__init__.py': '',
+    'pkg/a.py': 'from pkg.b import fetch\n\nasync def main():\n    fetch(1)\n    await fetch(2)\n',
+    'pkg/b.py': 'async def fetch(i):\n    return i\n\nasync def other():\n    fetch(3)\n',
+  });
+  const files = ['a.py', 'b.py'].map((f) => path.join(root, 'pkg', f));
+  const run = async (releaseAfterCheck: boolean) => {
+    const e = (await createEngine({ roots: [root], releaseAfterCheck })) as EngineImpl;
+    for (const f of files) e.setFile(f, fs.readFileSync(f, 'utf8'));
+    const first = files.map((f) => lines(e, f, 'unawaited-coroutine'));
+    const held = files.map((f) => (e as unknown as { files: Map<string, { parsed: unknown; tree: unknown }> }).files.get(f)!);
+    // Checked again (a re-parse when released): same answers.
+    const again = files.map((f) => lines(e, f, 'unawaited-coroutine'));
+    return { first, again, kept: held.map((s) => s.parsed !== null || s.tree !== null) };
+  };
+  const released = await run(true);
+  const kept = await run(false);
+  assert.deepEqual(released.first, [[4], [5]]);
+  assert.deepEqual(released.again, released.first);
+  assert.deepEqual(kept.first, released.first);
+  assert.deepEqual(released.kept, [false, false]);
+  assert.deepEqual(kept.kept, [true, true]);
+});
