@@ -19,14 +19,21 @@ from . import dispatch, loops, registry, taskevents, tasks
 
 _fh = {'session': None}
 _freeze_lock = threading.Lock()
+FREEZE_INTERVAL = 0.1
 
 
 @contextlib.contextmanager
 def frozen():
-    """Raises the switch interval so the loop thread cannot run Python mid-snapshot (no tearing)."""
+    """Raises the switch interval so the loop thread cannot run Python mid-snapshot (no tearing).
+
+    The interval also bounds how long this thread waits for the GIL when it has to hand it over
+    (a drop request made before the raise is still honoured): with seconds here, a loop thread
+    spinning in Python kept the agent from answering for that long. A tenth of a second covers a
+    page of a snapshot and keeps every hand-over short.
+    """
     with _freeze_lock:
         old = sys.getswitchinterval()
-        sys.setswitchinterval(5.0)
+        sys.setswitchinterval(max(old, FREEZE_INTERVAL))
         try:
             yield
         finally:
