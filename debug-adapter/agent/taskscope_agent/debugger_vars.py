@@ -131,10 +131,14 @@ class Variables:
                 out['indexedVariables'] = len(value)
         return out
 
-    def children(self, ref, start=0, count=0):
+    def _entry(self, ref):
         entry = self._refs.get(ref)
         if entry is None:
             raise LookupError('This variable is no longer available (the program ran on)')
+        return entry
+
+    def children(self, ref, start=0, count=0):
+        entry = self._entry(ref)
         kind = entry[0]
         if kind in ('locals', 'globals'):
             frame = entry[1]
@@ -169,9 +173,7 @@ class Variables:
 
     def set_value(self, ref, name, text, evaluate):
         """Assigns `text` (an expression) to `name` inside reference `ref`; returns the new variable."""
-        entry = self._refs.get(ref)
-        if entry is None:
-            raise LookupError('This variable is no longer available (the program ran on)')
+        entry = self._entry(ref)
         kind = entry[0]
         if kind in ('locals', 'globals'):
             frame = entry[1]

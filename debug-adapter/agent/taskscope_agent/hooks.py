@@ -101,16 +101,21 @@ def adopt_loop(loop):
     _call_all(on_loop_start, state, loop)
 
 
+def _report_leftovers(loop, why):
+    """Shutdown bookkeeping and the pending-at-shutdown report; never raises into user code."""
+    try:
+        _shutdown(loop, why)
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if pending:
+            lost.on_pending_at_shutdown(pending, why)
+    except Exception:
+        pass
+
+
 def _wrap_close(orig):
     def close(self):
-        try:
-            if not self.is_running() and not self.is_closed():
-                _shutdown(self, 'when its loop was closed')
-                pending = [t for t in asyncio.all_tasks(self) if not t.done()]
-                if pending:
-                    lost.on_pending_at_shutdown(pending, 'when its loop was closed')
-        except Exception:
-            pass
+        if not self.is_running() and not self.is_closed():
+            _report_leftovers(self, 'when its loop was closed')
         return orig(self)
     close.__wrapped__ = orig
     return close
@@ -126,13 +131,7 @@ def _wrap_exception_handler(orig):
 
 def _wrap_cancel_all(orig):
     def _cancel_all_tasks(loop):
-        try:
-            _shutdown(loop, 'when asyncio.run() finished its main coroutine')
-            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            if pending:
-                lost.on_pending_at_shutdown(pending, 'when asyncio.run() finished its main coroutine')
-        except Exception:
-            pass
+        _report_leftovers(loop, 'when asyncio.run() finished its main coroutine')
         return orig(loop)
     return _cancel_all_tasks
 
