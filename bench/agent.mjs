@@ -4,11 +4,20 @@
 // no breakpoints, task events off), interleaved, on every CPython found. Prints the median CPU
 // time of each and the ratio, per Python side by side. Targets: <= 1.05 on 3.12+, <= 1.15 on
 // 3.10/3.11. Measures and prints; fails only when it cannot run. ROUNDS=n overrides the rounds.
-import { spawn } from 'node:child_process';
+//
+// Second part, list-view cost: a debuggee with 10,000 pending tasks (all waiting on one
+// asyncio.Queue), and a client fetching the whole task list the way a client showing the whole tree
+// does (`tasks.list` pages of 1000 until `total` is reached). Prints the debuggee's CPU seconds per
+// full listing (utime+stime from /proc/<pid>/stat over all rounds together, divided by the rounds:
+// clock ticks are 10 ms) and the median wall ms. Target: < 0.1 s CPU per full listing.
+//
+// PARTS=overhead,listing (or the part names as arguments) picks the parts; default both.
+import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { findPythons } from '../scripts/pythons.mjs';
 
@@ -133,27 +142,206 @@ function once(py, which, withAgent) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const pythons = findPythons();
-if (pythons.length === 0) { console.error('no CPython >= 3.10 found'); process.exit(1); }
-const results = [];
-for (const py of pythons) {
-  for (const which of ['io', 'spawn']) {
-    const plain = [], agent = [];
-    for (let r = 0; r < rounds; r++) {
-      // Alternate the order so drift in machine load hits both sides alike.
-      if (r % 2) { agent.push(await once(py.path, which, true)); plain.push(await once(py.path, which, false)); }
-      else { plain.push(await once(py.path, which, false)); agent.push(await once(py.path, which, true)); }
+async function overhead(pythons) {
+  const results = [];
+  for (const py of pythons) {
+    for (const which of ['io', 'spawn']) {
+      const plain = [], agent = [];
+      for (let r = 0; r < rounds; r++) {
+        // Alternate the order so drift in machine load hits both sides alike.
+        if (r % 2) { agent.push(await once(py.path, which, true)); plain.push(await once(py.path, which, false)); }
+        else { plain.push(await once(py.path, which, false)); agent.push(await once(py.path, which, true)); }
+      }
+      results.push({ version: py.version, which, plain: median(plain), agent: median(agent),
+        best: Math.min(...agent) / Math.min(...plain), target: py.minor >= 12 ? 1.05 : 1.15 });
     }
-    results.push({ version: py.version, which, plain: median(plain), agent: median(agent),
-      best: Math.min(...agent) / Math.min(...plain), target: py.minor >= 12 ? 1.05 : 1.15 });
+  }
+  console.log(`agent overhead: CPU seconds of the workload, median of ${rounds} interleaved runs each;`);
+  console.log('ratio = agent/plain of the medians, min-ratio = of the fastest runs (less sensitive to machine load)');
+  console.log(['python', 'workload', 'plain', 'agent', 'ratio', 'min-ratio', 'target'].map((h) => h.padEnd(11)).join(''));
+  for (const r of results) {
+    const ratio = r.agent / r.plain;
+    console.log([r.version, r.which, r.plain.toFixed(3), r.agent.toFixed(3), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'),
+      r.best.toFixed(3), '<= ' + r.target].map((c) => String(c).padEnd(11)).join(''));
   }
 }
-fs.rmSync(tmp, { recursive: true, force: true });
-console.log(`agent overhead: CPU seconds of the workload, median of ${rounds} interleaved runs each;`);
-console.log('ratio = agent/plain of the medians, min-ratio = of the fastest runs (less sensitive to machine load)');
-console.log(['python', 'workload', 'plain', 'agent', 'ratio', 'min-ratio', 'target'].map((h) => h.padEnd(11)).join(''));
-for (const r of results) {
-  const ratio = r.agent / r.plain;
-  console.log([r.version, r.which, r.plain.toFixed(3), r.agent.toFixed(3), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'),
-    r.best.toFixed(3), '<= ' + r.target].map((c) => String(c).padEnd(11)).join(''));
+
+const LISTING = String.raw`
+import asyncio
+
+async def worker(q):
+    await q.get()
+
+async def main(n=10000):
+    q = asyncio.Queue()
+    tasks = [asyncio.create_task(worker(q)) for _ in range(n)]
+    await asyncio.sleep(0)
+    print('READY', len(tasks), flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+`;
+const listingScript = path.join(tmp, 'listing.py');
+fs.writeFileSync(listingScript, LISTING);
+const PAGE = 1000;
+const LIST_TARGET = 0.1;
+
+let clkTck = 100;
+try { clkTck = Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100; } catch { /* keep 100 */ }
+
+/** utime+stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat), or null. */
+function cpuOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / clkTck;
+  } catch { return null; }
+}
+
+/** Starts the listing debuggee under the agent, attaches, runs it and waits for READY. */
+function startListing(py) {
+  return new Promise((resolve, reject) => {
+    const secret = 'bench-' + Math.random().toString(36).slice(2);
+    const portFile = path.join(tmp, `port-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const args = ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, listingScript];
+    const env = { ...process.env, PYTHONPATH: agentDir, TASKSCOPE_SECRET: secret };
+    const child = spawn(py, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '', buf = '', nextId = 1, settled = false;
+    const pending = new Map();
+    const fail = (e) => {
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+      if (!settled) { settled = true; child.kill('SIGKILL'); reject(e); }
+    };
+    const timer = setTimeout(() => fail(new Error(`${py}: no READY within 60 s: ${err.slice(-500)}`)), 60000);
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${py} ${args.join(' ')} exited (${code}): ${err.slice(-500)}`));
+    });
+    let sock = null;
+    const request = (method, params) => new Promise((res, rej) => {
+      const id = nextId++;
+      pending.set(id, { resolve: res, reject: rej });
+      sock.write(JSON.stringify({ type: 'request', id, method, ...(params ? { params } : {}) }) + '\n');
+    });
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!settled && /READY/.test(out)) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ child, request, close: () => { sock?.destroy(); child.kill('SIGKILL'); } });
+      }
+    });
+    const deadline = Date.now() + 20000;
+    const poll = () => {
+      if (!fs.existsSync(portFile)) {
+        if (Date.now() > deadline) { fail(new Error(`${py}: no port file within 20 s: ${err.slice(-500)}`)); return; }
+        setTimeout(poll, 10);
+        return;
+      }
+      const port = Number(fs.readFileSync(portFile, 'utf8'));
+      sock = net.connect(port, '127.0.0.1', () => {
+        sock.write(JSON.stringify({ type: 'hello', protocol: '1.0', secret, client: 'bench' }) + '\n');
+        request('run').catch(() => {});
+      });
+      sock.setEncoding('utf8');
+      sock.on('data', (d) => {
+        // Replies are large (a page of 1000 tasks): look for the newline in the new chunk only.
+        let nl = d.indexOf('\n');
+        if (nl < 0) { buf += d; return; }
+        let rest = buf + d;
+        nl += buf.length;
+        buf = '';
+        while (nl >= 0) {
+          const line = rest.slice(0, nl);
+          rest = rest.slice(nl + 1);
+          nl = rest.indexOf('\n');
+          if (!line.trim()) continue;
+          const msg = JSON.parse(line);
+          if (msg.type === 'refused') { fail(new Error(`${py}: refused: ${msg.reason} ${msg.message}`)); continue; }
+          if (msg.type !== 'response') continue; // welcome, events
+          const p = pending.get(msg.id);
+          if (!p) continue;
+          pending.delete(msg.id);
+          if (msg.ok) p.resolve(msg.result);
+          else p.reject(new Error(`${py}: ${JSON.stringify(msg.error)}`));
+        }
+        buf = rest;
+      });
+      sock.on('error', (e) => fail(e));
+    };
+    poll();
+  });
+}
+
+/** One full list view: pages of PAGE until `total` tasks are fetched. */
+async function fullListing(request) {
+  let offset = 0, total = Infinity, pages = 0;
+  while (offset < total) {
+    const r = await request('tasks.list', { offset, limit: PAGE });
+    pages++;
+    total = r.total;
+    if (r.tasks.length === 0) break; // the list shrank under us
+    offset += r.tasks.length;
+  }
+  return { total, fetched: offset, pages };
+}
+
+async function listing(pythons) {
+  const results = [];
+  for (const py of pythons) {
+    let d;
+    try {
+      d = await startListing(py.path);
+      await fullListing(d.request); // warm-up
+      const walls = [];
+      let shape;
+      const cpu0 = cpuOf(d.child.pid);
+      for (let r = 0; r < rounds; r++) {
+        const t = performance.now();
+        shape = await fullListing(d.request);
+        walls.push(performance.now() - t);
+      }
+      const cpu1 = cpuOf(d.child.pid);
+      results.push({ version: py.version, ...shape, wall: median(walls),
+        cpu: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / rounds });
+    } catch (e) {
+      // Go on with the other Pythons; the run still fails at the end (it could not measure).
+      results.push({ version: py.version, error: e });
+    } finally {
+      d?.close();
+    }
+  }
+  console.log(`list-view cost: one full listing = tasks.list pages of ${PAGE} until total; debuggee CPU`);
+  console.log(`(utime+stime, /proc) over ${rounds} listings after a warm-up, divided by ${rounds}; wall = median`);
+  console.log(['python', 'tasks', 'pages', 'cpu-s', 'wall-ms', 'target'].map((h) => h.padEnd(11)).join(''));
+  for (const r of results) {
+    if (r.error) {
+      const last = r.error.message.trim().split('\n').pop().trim();
+      console.log([r.version, 'could not run: ' + last].map((c) => c.padEnd(11)).join(''));
+      console.error(`${r.version}: ${r.error.message}`);
+      continue;
+    }
+    const cpu = r.cpu === null ? 'n/a' : r.cpu.toFixed(3) + (r.cpu < LIST_TARGET ? '' : ' !');
+    const tasks = r.fetched === r.total ? String(r.total) : `${r.fetched}/${r.total}`;
+    console.log([r.version, tasks, r.pages, cpu, r.wall.toFixed(1), '< ' + LIST_TARGET].map((c) => String(c).padEnd(11)).join(''));
+  }
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+const parts = (process.argv.slice(2).length ? process.argv.slice(2).join(',') : process.env.PARTS || 'overhead,listing')
+  .split(',').map((p) => p.trim()).filter(Boolean);
+const unknown = parts.filter((p) => !['overhead', 'listing'].includes(p));
+if (unknown.length) { console.error(`unknown part(s): ${unknown.join(', ')} (overhead, listing)`); process.exit(1); }
+const pythons = findPythons();
+if (pythons.length === 0) { console.error('no CPython >= 3.10 found'); process.exit(1); }
+try {
+  if (parts.includes('overhead')) await overhead(pythons);
+  if (parts.includes('listing')) {
+    if (parts.includes('overhead')) console.log('');
+    await listing(pythons);
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
