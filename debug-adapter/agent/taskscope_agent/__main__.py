@@ -16,9 +16,9 @@ import types
 
 USAGE = ('usage: python -m taskscope_agent [--listen] [--host H] [--port N] [--port-file PATH] '
          '[--secret-file PATH] [--wait] [--blocked-threshold-ms N] [--origin-depth N] [--task-events] '
-         '[--tree-on-exit] (script.py | -m module | -c code) [args...]')
+         '[--all-sites] [--tree-on-exit] (script.py | -m module | -c code) [args...]')
 _VALUED = {'--host', '--port', '--port-file', '--secret-file', '--blocked-threshold-ms', '--origin-depth'}
-_FLAGS = {'--listen', '--wait', '--tree-on-exit', '--task-events'}
+_FLAGS = {'--listen', '--wait', '--tree-on-exit', '--task-events', '--all-sites'}
 
 
 class UsageError(Exception):
@@ -140,8 +140,11 @@ def main(argv=None):
     except (UsageError, OSError, ValueError) as e:
         sys.stderr.write('%s\n%s\n' % (USAGE, '' if not str(e) or str(e) == 'None' else 'taskscope_agent: %s' % e))
         return 2
-    from . import dispatch, exitreport, handlers, hooks, server
+    from . import dispatch, exitreport, handlers, hooks, registry, server
     hooks.install()
+    # Creation sites: every one with --all-sites, or when no agent thread runs to renew the
+    # budget (nobody can attach; --tree-on-exit wants them); otherwise budgeted (registry.py).
+    registry.record_all_sites(bool(opts.get('all-sites')) or not listen)
     options = {'blockedThresholdMs': int(opts.get('blocked-threshold-ms', 250)),
                'originDepth': int(opts.get('origin-depth', 0)), 'taskEvents': bool(opts.get('task-events'))}
     srv = None

@@ -1,5 +1,6 @@
-"""Installs the agent's asyncio hooks: class-level wrappers on `asyncio.BaseEventLoop`
-(`create_task`, `close`, `call_exception_handler`), `asyncio.events._set_running_loop` (which
+"""Installs the agent's asyncio hooks: the task records (registry.install), class-level wrappers
+on `asyncio.BaseEventLoop` (`set_task_factory`/`get_task_factory`, `close`,
+`call_exception_handler`), `asyncio.events._set_running_loop` (which
 `run_forever` calls as it starts and ends), the runner's final
 cancellation, and the interpreter's unawaited-coroutine warning. Idempotent.
 
@@ -26,7 +27,9 @@ def install():
         return
     _installed.append(True)
     cls = _be.BaseEventLoop
-    cls.create_task = registry.wrap_create_task(cls.create_task)
+    registry.install()
+    cls.set_task_factory = _wrap_set_task_factory(cls.set_task_factory)
+    cls.get_task_factory = _wrap_get_task_factory(cls.get_task_factory)
     asyncio.events._set_running_loop = _wrap_set_running_loop(asyncio.events._set_running_loop)
     cls.close = _wrap_close(cls.close)
     cls.call_exception_handler = _wrap_exception_handler(cls.call_exception_handler)
@@ -35,6 +38,29 @@ def install():
         runners._cancel_all_tasks = _wrap_cancel_all(runners._cancel_all_tasks)
     if hasattr(warnings, '_warn_unawaited_coroutine'):
         warnings._warn_unawaited_coroutine = _warn_unawaited_coroutine
+
+def _wrap_set_task_factory(orig):
+    # A user factory is chained (registry.wrap_task_factory), never replaced: it still makes the
+    # tasks, and get_task_factory() still returns it.
+    def set_task_factory(self, factory):
+        if factory is not None and callable(factory):
+            wrapped = registry.wrap_task_factory(factory)
+        else:
+            wrapped = factory
+        return orig(self, wrapped)
+    set_task_factory.__wrapped__ = orig
+    set_task_factory.__doc__ = orig.__doc__
+    return set_task_factory
+
+
+def _wrap_get_task_factory(orig):
+    def get_task_factory(self):
+        factory = orig(self)
+        return getattr(factory, '__wrapped__', factory) if getattr(factory, '_taskscope', False) else factory
+    get_task_factory.__wrapped__ = orig
+    get_task_factory.__doc__ = orig.__doc__
+    return get_task_factory
+
 
 def _warn_unawaited_coroutine(coro):
     # Replaces warnings._warn_unawaited_coroutine, which the interpreter calls directly: it must

@@ -27,7 +27,7 @@ def _send(body):
 def _task_fields(task):
     rec = registry.lookup(task) if task is not None else None
     created = registry.sites(rec)
-    return {'task': str(rec[0]) if rec else None,
+    return {'task': str(registry.tid(rec)) if rec is not None else None,
             'coroutine': tasks.coroutine_name(task) if task is not None else '?',
             'createdAt': created[0] if created else None,
             'createdStack': created}
@@ -80,10 +80,10 @@ def on_pending_at_shutdown(pending, why):
         for t in pending:
             if t.done():
                 continue
-            rec = registry.adopt(t)
-            if rec[0] in _reported_pending:
+            rec = registry.tid(registry.adopt(t))
+            if rec in _reported_pending:
                 continue
-            _reported_pending.add(rec[0])
+            _reported_pending.add(rec)
             body = {'kind': 'pending-at-shutdown',
                     'message': 'Task %s (%s) was still pending %s' % (t.get_name(), tasks.coroutine_name(t), why),
                     'exception': None, 'traceback': None}

@@ -1,57 +1,85 @@
 """Per-task records kept from the moment a task is created: stable id, owner, creation site.
 
-The hot path is the `loop.create_task` wrapper made by `wrap_create_task()`. Every task goes
-through `loop.create_task` (that is how `asyncio.create_task`, `ensure_future`, `gather`,
-`TaskGroup`, `wait_for` and `asyncio.run` make tasks, with or without a user task factory, so a
-factory installed later is simply called by the original method: nothing to chain or replace).
-It stores one tuple per task *on the task itself* (attribute `_taskscope`; asyncio's C and
-Python tasks both accept attributes): the record lives and dies with its task, so it can never
-be inherited by another task that reuses the address (the old `id(task)`-keyed table could),
-and there is no table to sweep. No weak reference, no line numbers: lines are resolved from
-(code, lasti) when somebody asks. A task class that refuses attributes (a user factory's
-`__slots__` subclass) falls back to a `WeakKeyDictionary`. This module does not snapshot,
-format or send anything.
+Where the record lives. asyncio (3.10-3.13) registers every new task, from its constructor, in a
+`weakref.WeakSet` (`asyncio.tasks._scheduled_tasks`; `_all_tasks` before 3.12) by calling its
+`add` method, which is Python code: it makes one weak reference to the task. `install()` replaces
+`WeakSet.add` with a copy that, for that one set, makes that reference a `Record`: a
+`weakref.ref` subclass with slots for what the agent learns. So the record costs what asyncio paid
+anyway plus a few slot stores, lives exactly as long as the task (asyncio drops it when the task
+dies), cannot be inherited by another task, and every task is seen however it was made:
+`loop.create_task`, `asyncio.Task(...)` called directly, a user task factory installed at any time
+(we are called from inside the Task constructor, whoever calls it), loops that are not
+`BaseEventLoop`s but use asyncio's Task (uvloop). Other WeakSets take a branch of one comparison.
 
-Cost (callgrind, the spawn workload of bench/agent.mjs; recipe in `wrap_create_task`): about
-10k instructions per task on 3.10-3.13 against ~67k (3.12) to ~93k (3.10) for the task itself,
-i.e. +15% on 3.12 and +11% on 3.10. Measured floors on 3.12 for pieces of the hook: a bare
-pass-through wrapper 0.6k; + current_task 1.0k; + three `_getframemodulename` calls 2.1k (each
-raises an audit event); + materialising the user frame 2.6k; + keeping one record per task
-alive: a tuple in a list 6.1k (the cyclic GC then tracks one more object per task), a tuple on
-the task 8.8k (a dict per task), a code object and an int appended to two lists 4.7k (nothing
-tracked). The record-on-task design costs about what the old `id(task)`-keyed table did and is
-correct; going lower needs columns (no tuple per task) plus a task -> row map that cannot go
-stale, which the stdlib offers no cheaper way to build than an attribute.
+Where asyncio does not register tasks that way (3.14 keeps native tasks in C lists), a probe at
+install time notices and the agent wraps `loop.create_task` instead, making the same records and
+keeping them in a set of its own. Eager tasks (3.12+) get their record when they register after
+their first step, or from the task factory wrapper (`set_task_factory` is chained, never
+replaced) when they finished inside the constructor and never register.
 
-API for the agent's other modules (the debugger's too): `task_id(task)` -> the protocol id
-(a decimal string), `find_task(tid)` -> the live task or None, `lookup(task)` -> the raw record or
-None (`rec[ID]` is an int; `str()` of it is the protocol id), `adopt(task)` -> the record,
-made if missing, `owner_id(rec)`, `eager(rec)`.
+What a record holds, and what it costs (callgrind, bench/agent.mjs's spawn workload):
+- the owner = the task running when this one was created, as the owner's own Record (kept alive
+  by its children so an owner that finished still has an id; cleared when a task dies, so chains
+  of finished owners do not pile up): about 2.5k instructions per task, ~4% of the cheapest
+  possible task on 3.12/3.13, and always on.
+- the creation site = the first user frame's (code, lasti), asyncio internals skipped, the line
+  resolved only when somebody asks: another ~2.5k instructions (walking the stack costs Python
+  calls). Recorded for every task while the program creates fewer than ~10,000 tasks a second
+  (`SITE_BUDGET` per agent tick of 50 ms); beyond that budget, for one task in `SAMPLE`, so the
+  cost of sites stays under ~1% of CPU in a spawn storm. `record_all_sites(True)` (agent option
+  `--all-sites`) records every site whatever the rate.
+- the id: assigned on first use (listing, events, an owner being shown), from a counter: stable
+  and never reused, but not in creation order.
+
+API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
+`find_task(tid)`, `lookup(task)` -> the Record or None, `adopt(task)` -> the Record, made if
+missing, `tid(rec)` -> int, `owner_id(rec)` -> protocol id or None, `eager(rec)`, `coro_name(rec)`,
+`sites(rec)`, `created_at(rec)`, `records()` -> every live task's Record (cheaper than iterating
+the WeakSet).
 """
 import asyncio
 import collections
-import inspect
 import itertools
 import os
 import sys
+import threading
 import weakref
 
-ATTR = '_taskscope'
+try:
+    import _weakrefset
+except ImportError:  # pragma: no cover - always present in CPython
+    _weakrefset = None
+
 _getframe = sys._getframe
+_modulename = getattr(sys, '_getframemodulename', None)
 _next_id = itertools.count(1).__next__
 _loop_ids = itertools.count(1)
+_getweakrefs = weakref.getweakrefs
 
-# Record: (tid, owner tid or 0, code, lasti[, eager, eager coroutine name]); tids are ints here
-# (str() only when sent: formatting costs more than the rest of the hook).
-ID, OWNER = 0, 1
-# Records of tasks whose class refuses attributes (rare: a user factory's __slots__ subclass).
-_side = weakref.WeakKeyDictionary()
+SITE_BUDGET = 500     # creation sites recorded per agent tick (50 ms) before sampling starts
+SAMPLE = 32           # beyond the budget, one task in SAMPLE gets its site (a power of two)
+SAMPLE_MASK = SAMPLE - 1
+_budget = [SITE_BUDGET]  # counts down past zero: then a site when the low bits are all zero
+_all_sites = [False]
 _created_hook = [None]  # callable(task) when task-created events are wanted, else None
-_eager_done = collections.deque(maxlen=1000)  # weak refs to eager tasks done at creation
+_eager_done = collections.deque(maxlen=1000)  # Records of eager tasks done at creation
+_eager_info = {}      # Record of an eager task -> its coroutine's name (dead ones: compact)
+_own = set()          # Records not held by asyncio's WeakSet (adopted, fallback path, eager)
+_unregistered = set() # Records adopted for a task that may still register (an eager task's
+                      # first step): the hot path reuses them; checked only while non-empty
+_mode = ['none']      # 'weakset' | 'create_task' once installed
+
+
+class Record(weakref.ref):
+    """A weak reference to a task with what the agent learnt at its creation. Unset slots read
+    as absent (use the module functions, which default them)."""
+    __slots__ = ('_tid', 'owner', 'site')  # few slots: the cyclic GC visits each, per task
+
 
 _INTERNAL_DIRS = (os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
                   os.path.dirname(os.path.abspath(__file__)) + os.sep)
-_INTERNAL_FILES = ('runpy.py', 'contextlib.py', 'threading.py', 'functools.py', 'selectors.py')
+_INTERNAL_FILES = ('runpy.py', 'contextlib.py', 'threading.py', 'functools.py', 'selectors.py',
+                   '_weakrefset.py')
 _internal = {}
 
 
@@ -65,147 +93,431 @@ def is_internal(filename):
     return got
 
 
-_INTERNAL_MODULES = ('asyncio', 'taskscope_agent', 'runpy', 'contextlib', 'threading', 'functools', 'selectors')
+_INTERNAL_MODULES = ('asyncio', 'taskscope_agent', 'runpy', 'contextlib', 'threading', 'functools',
+                     'selectors', '_weakrefset')
+_internal_modules = {None: False}  # module name -> internal? (3.12+ walk; filled on a miss)
 
 
-class _InternalModules(dict):
-    """Module name -> is_internal's idea of it (the 3.12+ fast path of the hook): a plain
-    subscript in the hook (no `.get` method lookup), computed once per name on a miss."""
-
-    def __missing__(self, name):
-        got = self[name] = name.partition('.')[0] in _INTERNAL_MODULES
-        return got
+def _module_internal(name):
+    got = _internal_modules[name] = name.partition('.')[0] in _INTERNAL_MODULES
+    return got
 
 
-_internal_modules = _InternalModules()
-
-
-# The wrapper's source, specialised per signature of the original `create_task` so the common
-# call passes keywords straight through (a `**kwargs` wrapper builds a dict on every call, and
-# `asyncio.create_task` always passes name=). {params}/{call}/{eager_kw} are filled in below.
-_TEMPLATE = """
-def create_task(self, coro{params}):
-    task = orig({call})
+def _site(rec, depth):
+    """Stores in ``rec`` the first user frame above ``depth`` frames up from our caller."""
     try:
-        owner = current_task(self)
-        if modulename is not None:
-            # 3.12+: find the first user frame by module name, which creates no frame object,
-            # then materialise only that one frame.
-            d = 1
-            m = modulename(1)
-            while m is not None and internal_mods[m]:
+        if _modulename is not None:
+            # 3.12+: find the frame by module name, which makes no frame object, then
+            # materialise only that one.
+            d = depth + 1
+            m = _modulename(d)
+            while True:
+                try:
+                    i = _internal_modules[m]
+                except KeyError:
+                    i = _module_internal(m)
+                if not i:
+                    break
                 d += 1
-                m = modulename(d)
-            f = getframe(d) if m is not None else None
+                m = _modulename(d)
+            if m is None:
+                return
+            f = _getframe(d)
         else:
-            f = getframe(1)
-            i = internal.get(f.f_code.co_filename)
-            while i is not False:
+            f = _getframe(depth + 1)
+            internal = _internal
+            while f is not None:
+                i = internal.get(f.f_code.co_filename)
                 if i is None:
                     i = is_internal(f.f_code.co_filename)
-                    continue
-                f = f.f_back
-                if f is None:
+                if not i:
                     break
-                i = internal.get(f.f_code.co_filename)
-        try:
-            o = owner.{attr}[0]
-        except AttributeError:
-            o = owner_id_of(owner)
-        if self._task_factory is None{eager_kw}:
-            task.{attr} = (next_id(), o, f.f_code, f.f_lasti) if f is not None else (next_id(), o, None, 0)
-        else:
-            eager_path(task, coro, o, f)
-        if hook[0] is not None:
-            hook[0](task)
+                f = f.f_back
+            if f is None:
+                return
+        rec.site = (f.f_code, f.f_lasti)
     except Exception:
         pass
-    return task
-"""
 
 
-def wrap_create_task(orig, current_task=asyncio.current_task):
-    """The `loop.create_task` replacement. It runs for every task, so it is written for speed,
-    not looks: locals only, no closures made per call, one tuple, one attribute store.
+def refill():
+    """Called by the agent thread every tick: a new budget of creation sites."""
+    _budget[0] = 1 << 62 if _all_sites[0] else SITE_BUDGET
 
-    Measuring it: valgrind --tool=callgrind on a spawn workload with and without hooks.install(),
-    at two sizes, so start-up cancels out (instructions per task = difference / task count)."""
-    try:
-        params = list(inspect.signature(orig).parameters.values())[2:]
-    except (TypeError, ValueError):
-        params = None
-    names = [p.name for p in params or ()]
-    if params is not None and all(p.kind is p.KEYWORD_ONLY and p.default is None for p in params) \
-            and set(names) <= {'name', 'context'}:
-        sig = (', *' + ''.join(', %s=None' % n for n in names)) if names else ''
-        call = 'self, coro' + ''.join(', %s=%s' % (n, n) for n in names)
-        eager_kw = ''
+
+def record_all_sites(on=True):
+    _all_sites[0] = bool(on)
+    refill()
+
+
+def _site_due():
+    """Off the hot path: does this task get its creation site (budget, then one in SAMPLE)?"""
+    b = _budget[0] - 1
+    _budget[0] = b
+    return b >= 0 or not b & SAMPLE_MASK
+
+
+def _reuse(item):
+    for x in _getweakrefs(item):
+        if x.__class__ is Record:
+            _unregistered.discard(x)
+            return x
+    return None
+
+
+def _owner_record(owner):
+    """The Record of ``owner`` (the task running now), made if it has none yet: an eager task
+    creating children during its first step, or a task that predates the agent."""
+    for r in _getweakrefs(owner):
+        if r.__class__ is Record:
+            return r
+    return _adopt_new(owner, maybe_unregistered=True)
+
+
+def _adopt_new(task, maybe_unregistered=False):
+    rec = Record(task, _dead_own)
+    s = _sched[0]
+    if maybe_unregistered and s is not None and rec not in s.data:
+        _unregistered.add(rec)  # weak references compare equal when their tasks are the same
     else:
-        sig = ', **kwargs'
-        call = 'self, coro, **kwargs'
-        eager_kw = " and not (kwargs and kwargs.get('eager_start'))"
-    src = _TEMPLATE.format(params=sig, call=call, eager_kw=eager_kw, attr=ATTR)
-    env = {'orig': orig, 'current_task': current_task,
-           'modulename': getattr(sys, '_getframemodulename', None), 'getframe': _getframe,
-           'internal': _internal, 'internal_mods': _internal_modules,
-           'is_internal': is_internal, 'next_id': _next_id, 'owner_id_of': _owner_id,
-           'eager_path': _eager_path, 'hook': _created_hook}
-    exec(compile(src, '<taskscope create_task hook>', 'exec'), env)
-    create_task = env['create_task']
+        _own.add(rec)
+    return rec
+
+
+# -- the hot path: WeakSet.add for asyncio's task set ------------------------------------------
+
+_sched = [None]
+_orig_add = None
+_dead = [None]  # the weak-reference callback of the Records asyncio's set holds (install)
+
+
+def _make_add(sched, current):
+    """The replacement of `WeakSet.add`. It runs for every task and every other WeakSet add, so
+    it is written for speed: locals and closure cells only, no helper call on the common path."""
+    ref = weakref.ref
+    budget = _budget
+    hook = _created_hook
+    unregistered = _unregistered
+    getweakrefs = _getweakrefs
+    site = _site
+    rec_cls = Record
+    dead = _dead[0]
+    last = [None]  # the Record of the last owner: a spawning task usually makes many in a row
+
+    def add(self, item):
+        if self._pending_removals:
+            self._commit_removals()
+        if self is not sched:
+            self.data.add(ref(item, self._remove))
+            return
+        if unregistered:
+            # Adopted earlier (an eager task whose children needed its record): reuse it.
+            r = _reuse(item) or rec_cls(item, dead)
+        else:
+            r = rec_cls(item, dead)
+        self.data.add(r)
+        try:
+            owner = current(item._loop)
+            if owner is not None:
+                o = last[0]
+                if o is not None and o() is owner:
+                    r.owner = o
+                else:
+                    for o in getweakrefs(owner):
+                        if o.__class__ is rec_cls:
+                            if o is not r:
+                                r.owner = last[0] = o
+                            break
+                    else:
+                        r.owner = last[0] = _adopt_new(owner, True)
+            b = budget[0] - 1
+            budget[0] = b
+            if b >= 0 or not b & SAMPLE_MASK:
+                site(r, 1)
+            if hook[0] is not None:
+                hook[0](item)
+        except Exception:
+            pass
+    add.__doc__ = _orig_add.__doc__
+    return add
+
+
+_recent_dead = collections.deque(maxlen=4096)
+_in_gc = [False]
+
+
+def _gc_phase(phase, info):
+    # Records are kept for finalizers only while the cyclic GC runs (see _make_dead); outside a
+    # collection a dying task's finalizer runs before its weak references are cleared.
+    if phase == 'start':
+        _in_gc[0] = True
+    else:
+        _in_gc[0] = False
+        _recent_dead.clear()
+
+
+def _make_dead(sched):
+    """The weak-reference callback of the Records asyncio's set holds, called when their task
+    dies: what WeakSet's own callback does, plus keeping the record a moment. The cyclic GC clears
+    weak references *before* it runs finalizers, and the finalizer is what reports a task
+    destroyed while pending or an exception never retrieved: `lookup` finds the record there by
+    the task's hash, which the reference caches. (Links from dead owners to their own owners are
+    cut by `compact`, not here: this runs once per task.)"""
+    recent = _recent_dead.append
+    in_gc = _in_gc
+
+    def dead(r):
+        if in_gc[0]:
+            recent(r)
+        if sched._iterating:
+            sched._pending_removals.append(r)
+        else:
+            sched.data.discard(r)
+    return dead
+
+
+def _dead_own(r):
+    """The callback of Records the agent made itself (adopted, fallback path, eager); asyncio's
+    set may hold one too (an adopted eager task that registered after its first step)."""
+    if _in_gc[0]:
+        _recent_dead.append(r)
+    _own.discard(r)
+    _unregistered.discard(r)
+    s = _sched[0]
+    if s is not None:
+        if s._iterating:
+            s._pending_removals.append(r)
+        else:
+            s.data.discard(r)
+
+
+_compacted = [0.0]
+
+
+def compact(now, every=5.0):
+    """Every few seconds (agent thread): cuts the link of each dead owner to its own owner, so a
+    task that respawns itself forever does not build an ever longer chain of dead records. Live
+    tasks keep their owner's record (its id is shown), nobody reads a dead owner's owner."""
+    if now - _compacted[0] < every:
+        return
+    _compacted[0] = now
+    for r in list(_eager_info):
+        if r() is None:
+            _eager_info.pop(r, None)
+    for r in records():
+        o = getattr(r, 'owner', None)
+        if o is not None and o() is None and getattr(o, 'owner', None) is not None:
+            o.owner = None
+
+
+def _current_getter():
+    cur = getattr(asyncio.tasks, '_current_tasks', None)
+    if isinstance(cur, dict):
+        return cur.get
+    return asyncio.current_task
+
+
+def _task_set():
+    for name in ('_scheduled_tasks', '_all_tasks'):
+        s = getattr(asyncio.tasks, name, None)
+        if _weakrefset is not None and isinstance(s, _weakrefset.WeakSet):
+            return s
+    return None
+
+
+class _ProbeLoop:
+    """Just enough of a loop for a Task constructor: nothing runs and nothing is scheduled."""
+
+    def get_debug(self):
+        return False
+
+    def call_soon(self, *args, **kwargs):
+        return None
+
+
+def _probe():
+    """Does constructing a Task call our WeakSet.add (3.10-3.13), or not (3.14 native tasks)?"""
+    async def probe():
+        return None
+    coro = probe()
+    try:
+        task = asyncio.Task(coro, loop=_ProbeLoop(), name='taskscope-probe')  # no Task-N used
+    except Exception:
+        coro.close()
+        return False
+    try:
+        task._log_destroy_pending = False
+    except Exception:
+        pass
+    coro.close()
+    return lookup(task) is not None
+
+
+def install():
+    """Starts recording (idempotent). Called by hooks.install before any loop exists."""
+    global _orig_add
+    if _mode[0] != 'none':
+        return
+    sched = _task_set()
+    import gc
+    gc.callbacks.append(_gc_phase)
+    if sched is not None:
+        _orig_add = _weakrefset.WeakSet.add
+        _sched[0] = sched
+        _dead[0] = _make_dead(sched)
+        _weakrefset.WeakSet.add = _make_add(sched, _current_getter())
+        if _probe():
+            _mode[0] = 'weakset'
+            return
+        _weakrefset.WeakSet.add = _orig_add
+        _sched[0] = None
+    _mode[0] = 'create_task'
+    import asyncio.base_events as be
+    be.BaseEventLoop.create_task = _wrap_create_task(be.BaseEventLoop.create_task)
+
+
+def _wrap_create_task(orig):
+    """The fallback hook (3.14+): records made here, owned by `_own`."""
+    current = _current_getter()
+
+    def create_task(self, coro, *args, **kwargs):
+        task = orig(self, coro, *args, **kwargs)
+        try:
+            _ensure(task, current(self), 1)
+        except Exception:
+            pass
+        return task
     create_task.__wrapped__ = orig
     create_task.__doc__ = orig.__doc__
-    create_task.__module__ = __name__
     return create_task
 
 
-def _store(task, rec):
-    try:
-        setattr(task, ATTR, rec)
-    except (AttributeError, TypeError):
-        _side[task] = rec
+def _ensure(task, owner, depth, site=True):
+    """Makes sure ``task`` has a record with its owner and (budget permitting) its site; used off
+    the hot path (fallback hook, task factory wrapper)."""
+    rec = lookup(task)
+    new = rec is None
+    if new:
+        rec = _adopt_new(task)
+    if owner is not None and owner is not task and getattr(rec, 'owner', None) is None:
+        rec.owner = _owner_record(owner)
+    if site and _site_due():
+        _site(rec, depth + 1)
+    if new and _created_hook[0] is not None:
+        _created_hook[0](task)
     return rec
 
 
-def _eager_path(task, coro, o, f):
-    """A task factory or eager_start (3.14) may have started the task eagerly (3.12+): then it
-    ran its first step already, and if it created children meanwhile it got its id then (see
-    _owner_id). Its coroutine name is kept, as a task done at creation drops its coroutine."""
-    prev = lookup(task)
-    tid = prev[0] if prev is not None else _next_id()
-    eager = task.done() or task._fut_waiter is not None
-    _store(task, (tid, o, f.f_code if f is not None else None, f.f_lasti if f is not None else 0,
-                  eager, getattr(coro, '__qualname__', None) if eager else None))
-    if eager and task.done():
-        # asyncio never registers an eager task that finished in its constructor.
-        _eager_done.append(weakref.ref(task))
+def wrap_task_factory(factory, current=None):
+    """Chains a user task factory (set_task_factory): the user's factory makes the task, then the
+    record gets its owner and the site of the `create_task` call (the factory's own frame is not
+    the site). Eager tasks that finished inside the constructor are remembered for listings."""
+    current = current or _current_getter()
+
+    def task_factory(loop, coro, **kwargs):
+        task = factory(loop, coro, **kwargs)
+        try:
+            owner = current(loop)
+            rec = lookup(task)
+            if rec is None:
+                rec = _ensure(task, owner, 1)
+            else:
+                if rec in _unregistered:  # it will not register now: keep it ourselves
+                    _unregistered.discard(rec)
+                    _own.add(rec)
+                if getattr(rec, 'owner', None) is None and owner is not None and owner is not task:
+                    rec.owner = _owner_record(owner)
+                if getattr(rec, 'site', None) is not None or _all_sites[0]:
+                    _site(rec, 1)  # the hook saw the factory's frame as the site
+            eager_now = task.done() or getattr(task, '_fut_waiter', None) is not None
+            if eager_now:
+                _eager_info[rec] = getattr(coro, '__qualname__', None)
+                if task.done():
+                    _eager_done.append(rec)
+        except Exception:
+            pass
+        return task
+    task_factory.__wrapped__ = factory
+    task_factory._taskscope = True
+    return task_factory
 
 
-def _owner_id(owner):
-    """Owner tid for an owner without a record: none, or one whose own creation has not returned
-    yet (an eager task creating children in its first step), which gets its record now."""
-    if owner is None:
-        return 0
-    return adopt(owner)[0]
-
+# -- reading ----------------------------------------------------------------------------------
 
 def lookup(task):
     """The record of ``task`` or None."""
-    rec = getattr(task, ATTR, None)
-    if rec is None and _side:
-        try:
-            rec = _side.get(task)
-        except TypeError:
-            rec = None
-    return rec
+    try:
+        for r in _getweakrefs(task):
+            if r.__class__ is Record:
+                return r
+    except TypeError:
+        return None
+    if _recent_dead:
+        # A task in a finalizer run by the cyclic GC: its reference was cleared just before.
+        h = hash(task)
+        for r in reversed(list(_recent_dead)):
+            try:
+                if hash(r) == h:
+                    return r
+            except TypeError:
+                continue
+    return None
 
 
 def adopt(task):
     """The record of ``task``, creating one (owner and site unknown) for a task we did not see
-    being created: made before the agent was installed, or by calling asyncio.Task directly."""
+    being created: made before the agent was installed."""
     rec = lookup(task)
     if rec is None:
-        rec = _store(task, (_next_id(), 0, None, 0))
+        rec = _adopt_new(task)
     return rec
+
+
+_id_lock = threading.Lock()
+
+
+def tid(rec):
+    """The int id of a record, assigned on first use; an owner gets its id before its children
+    (so a tree lists owners first even though ids are not given at creation)."""
+    try:
+        return rec._tid
+    except AttributeError:
+        pass
+    chain = []
+    with _id_lock:
+        r = rec
+        while r is not None and len(chain) < 1000:
+            try:
+                r._tid
+                break
+            except AttributeError:
+                chain.append(r)
+                r = getattr(r, 'owner', None)
+        for r in reversed(chain):
+            r._tid = _next_id()
+    return rec._tid
+
+
+def records():
+    """The Records of live tasks asyncio registered plus the agent's own (a list, safe to keep)."""
+    s = _sched[0]
+    out = []
+    if s is not None:
+        for _ in range(10):
+            try:
+                out = list(s.data)
+                break
+            except RuntimeError:  # changed size during iteration (another thread)
+                continue
+    for extra in (_own, _unregistered):
+        if extra:
+            for _ in range(10):
+                try:
+                    out.extend(list(extra))
+                    break
+                except RuntimeError:
+                    continue
+    return out
 
 
 def new_loop_id():
@@ -214,27 +526,28 @@ def new_loop_id():
 
 def task_id(task):
     """The protocol id of ``task`` (registering it if the agent never saw it)."""
-    return str(adopt(task)[0])
+    return str(tid(adopt(task)))
 
 
 def owner_id(rec):
     """The protocol id of the record's owner, or None."""
-    return str(rec[1]) if rec[1] else None
+    o = getattr(rec, 'owner', None) if rec is not None else None
+    return str(tid(o)) if o is not None else None
 
 
 def eager(rec):
-    return len(rec) > 4 and bool(rec[4])
+    return rec is not None and rec in _eager_info
 
 
 def coro_name(rec):
-    """The coroutine name kept for eager tasks (None otherwise)."""
-    return rec[5] if rec is not None and len(rec) > 5 else None
+    """The coroutine name kept for eager tasks done at creation (None otherwise)."""
+    return _eager_info.get(rec) if rec is not None else None
 
 
-def find_task(tid):
-    """The live task (pending or done, still referenced) whose protocol id is ``tid``, or None."""
+def find_task(tid_):
+    """The live task (pending or done, still referenced) whose protocol id is ``tid_``, or None."""
     from . import snapshot
-    return snapshot.find(str(tid))
+    return snapshot.find(str(tid_))
 
 
 def line_of(code, lasti):
@@ -256,9 +569,10 @@ def frame_of(code, lasti):
 
 def sites(rec):
     """Creation frames of a record, innermost first (the first user frame only, see above)."""
-    if rec is None or rec[2] is None:
+    site = getattr(rec, 'site', None) if rec is not None else None
+    if site is None:
         return []
-    return [frame_of(rec[2], rec[3])]
+    return [frame_of(*site)]
 
 
 _frames = {}
@@ -266,13 +580,14 @@ _frames = {}
 
 def created_at(rec):
     """The first creation frame of a record (cached per site: many tasks share one), or None."""
-    code = rec[2]
-    if code is None:
+    site = getattr(rec, 'site', None)
+    if site is None:
         return None
-    key = (id(code), rec[3])
+    code, lasti = site
+    key = (id(code), lasti)
     got = _frames.get(key)
-    if got is None:
-        got = frame_of(code, rec[3])
+    if got is None or got[0] is not code:
+        got = (code, frame_of(code, lasti))
         if len(_frames) < 20000:
             _frames[key] = got
-    return dict(got)
+    return dict(got[1])

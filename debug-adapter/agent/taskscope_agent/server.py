@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from . import dispatch, hooks, loops, protocol, transport, watchdog
+from . import dispatch, hooks, loops, protocol, registry, transport, watchdog
 from .session import Session, _add_reader, _remove_reader, _version, features  # noqa: F401
 
 TICK = 0.05
@@ -89,7 +89,10 @@ class Server:
             if s.conn.sock in ready:
                 self.serve(s, 'agent')
         self.flush()
-        watchdog.tick(self, time.monotonic())
+        now = time.monotonic()
+        registry.refill()
+        registry.compact(now)
+        watchdog.tick(self, now)
         self._drop_closed()
 
     def _agent_serves(self, session, now):
@@ -248,6 +251,8 @@ def start(secret, host='127.0.0.1', port=0, port_file=None, options=None, wait=F
     if _server[0] is not None:
         return _server[0]
     hooks.install()
+    if os.environ.get('TASKSCOPE_ALL_SITES', '') not in ('', '0'):
+        registry.record_all_sites(True)
     from . import handlers  # noqa: F401  (registers the core methods)
     # The debugger's debug.* methods too, so `listen()` and `python -m taskscope_agent` can be
     # debugged and attached to; importing it installs nothing that costs until a breakpoint.

@@ -41,6 +41,9 @@ def infos(task_list, graph=None, currents=None):
     lcache = {}
     out = []
     adopt = registry.adopt
+    tid = registry.tid
+    owner_id = registry.owner_id
+    eager = registry.eager
     created_at = registry.created_at
     summary = tasks.summary
     state_of = tasks.state_of
@@ -54,7 +57,7 @@ def infos(task_list, graph=None, currents=None):
                 awaiting = None
             by = graph.awaiters(t)
             if by:
-                by = [str(i) for i in sorted({adopt(a)[0] for a in by if a is not t})]
+                by = [str(i) for i in sorted({tid(adopt(a)) for a in by if a is not t})]
         else:
             awaiting = where = None
             by = []
@@ -62,10 +65,10 @@ def infos(task_list, graph=None, currents=None):
         lid = lcache.get(id(loop))
         if lid is None:
             lid = lcache[id(loop)] = loops.state(loop).id
-        out.append({'id': str(rec[0]), 'name': t.get_name(),
+        out.append({'id': str(tid(rec)), 'name': t.get_name(),
                     'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
-                    'state': st, 'owner': str(rec[1]) if rec[1] else None, 'awaitedBy': by, 'awaiting': awaiting,
-                    'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': len(rec) > 4 and rec[4]})
+                    'state': st, 'owner': owner_id(rec), 'awaitedBy': by, 'awaiting': awaiting,
+                    'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': eager(rec)})
     return out
 
 
@@ -77,7 +80,8 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
     if loop_id is not None:
         all_list = [t for t in all_list if loops.state(t.get_loop()).id == loop_id]
     adopt = registry.adopt
-    keyed = sorted((adopt(t)[0], i) for i, t in enumerate(all_list))
+    tid = registry.tid
+    keyed = sorted((tid(adopt(t)), i) for i, t in enumerate(all_list))
     page = [all_list[i] for _, i in keyed[offset:offset + limit]]
     graph = tasks.Graph([t for t in all_list if t._state == 'PENDING'])
     return infos(page, graph), len(all_list)
@@ -87,7 +91,7 @@ def find(tid):
     """The live task whose id is ``tid`` (a string), or None."""
     for t in tasks.all_tasks([s.ref() for s in loops.all_states()]):
         rec = registry.lookup(t)
-        if rec is not None and str(rec[0]) == tid:
+        if rec is not None and str(registry.tid(rec)) == tid:
             return t
     return None
 
@@ -105,7 +109,7 @@ def detail(t):
         ups = [a for a in graph.awaiters(cur) if id(a) not in seen]
         if not ups:
             break
-        ups.sort(key=lambda a: registry.adopt(a)[0])
+        ups.sort(key=lambda a: registry.tid(registry.adopt(a)))
         cur = ups[0]
         seen.add(id(cur))
         astack.append({'task': registry.task_id(cur),
