@@ -13,6 +13,7 @@ _Task = asyncio.Task
 _PyTask = getattr(asyncio.tasks, '_PyTask', _Task)
 _TASK_TYPES = tuple({_Task, _PyTask})
 _FUTURE_TYPES = tuple({asyncio.Future, getattr(asyncio.futures, '_PyFuture', asyncio.Future)})
+_Gathering = getattr(asyncio.tasks, '_GatheringFuture', None)
 
 
 def coroutine_chain(t):
@@ -116,9 +117,8 @@ def awaiting_of(t, op):
     if w is not None:
         if isinstance(w, _TASK_TYPES):
             return w.get_name()
-        children = getattr(w, '_children', None)
-        if children is not None:
-            return 'gather(%d)' % len(children)
+        if type(w) is _Gathering:
+            return 'gather(%d)' % len(w._children)
     if op is not None:
         k = _kind(getattr(op, '__qualname__', ''))
         if k.startswith('='):
@@ -189,9 +189,21 @@ def summary(t):
     loc = None
     if user is not None:
         c, f = user
-        loc = {'path': f.f_code.co_filename, 'line': f.f_lineno or f.f_code.co_firstlineno,
-               'function': getattr(c, '__qualname__', f.f_code.co_name)}
+        code = f.f_code
+        key = (code, f.f_lasti, getattr(c, '__qualname__', None))
+        loc = _locations.get(key)
+        if loc is None:
+            loc = {'path': code.co_filename, 'line': f.f_lineno or code.co_firstlineno,
+                   'function': key[2] or code.co_name}
+            if len(_locations) > 20000:
+                _locations.clear()
+            _locations[key] = loc
     return loc, awaiting_of(t, op)
+
+
+# (code, lasti, qualname) -> location dict, shared by every task suspended there (read-only: the
+# list view is built from it and encoded, never changed). Code objects in the key keep it exact.
+_locations = {}
 
 
 def coroutine_name(t):

@@ -520,6 +520,12 @@ def records():
     return out
 
 
+def mode():
+    """'weakset' (records made as asyncio registers each task), 'create_task' (fallback wrapper)
+    or 'none' (not installed)."""
+    return _mode[0]
+
+
 def new_loop_id():
     return "L%d" % next(_loop_ids)
 
@@ -579,15 +585,15 @@ _frames = {}
 
 
 def created_at(rec):
-    """The first creation frame of a record (cached per site: many tasks share one), or None."""
+    """The first creation frame of a record (one dict per site, shared: read-only), or None."""
     site = getattr(rec, 'site', None)
     if site is None:
         return None
     code, lasti = site
-    key = (id(code), lasti)
-    got = _frames.get(key)
-    if got is None or got[0] is not code:
-        got = (code, frame_of(code, lasti))
-        if len(_frames) < 20000:
-            _frames[key] = got
-    return dict(got[1])
+    got = _frames.get(site)
+    if got is None:
+        got = frame_of(code, lasti)
+        if len(_frames) > 20000:
+            _frames.clear()
+        _frames[site] = got
+    return got  # shared by every task created there: read-only

@@ -2,6 +2,7 @@
 and lookups by id. Pure reading; the caller decides the thread (see server.py) and freezing.
 """
 import asyncio
+import time
 
 from . import loops, registry, tasks
 
@@ -26,6 +27,10 @@ class _Currents(dict):
         return out
 
 
+def _never(rec):
+    return False
+
+
 def state(t):
     try:
         cur = asyncio.current_task(t.get_loop())
@@ -43,13 +48,14 @@ def infos(task_list, graph=None, currents=None):
     adopt = registry.adopt
     tid = registry.tid
     owner_id = registry.owner_id
-    eager = registry.eager
+    eager = registry.eager if registry._eager_info else _never
     created_at = registry.created_at
     summary = tasks.summary
     state_of = tasks.state_of
+    owners = {}  # id(owner Record) -> protocol id (10k workers of one owner: one lookup)
     for t in task_list:
         rec = adopt(t)
-        loop = t.get_loop()
+        loop = t._loop
         st = state_of(t, currents[id(loop)])
         if st == 'pending' or st == 'running':
             where, awaiting = summary(t)
@@ -65,26 +71,66 @@ def infos(task_list, graph=None, currents=None):
         lid = lcache.get(id(loop))
         if lid is None:
             lid = lcache[id(loop)] = loops.state(loop).id
+        o = getattr(rec, 'owner', None)
+        if o is None:
+            oid = None
+        else:
+            oid = owners.get(id(o))
+            if oid is None:
+                oid = owners[id(o)] = owner_id(rec)
         out.append({'id': str(tid(rec)), 'name': t.get_name(),
                     'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
-                    'state': st, 'owner': owner_id(rec), 'awaitedBy': by, 'awaiting': awaiting,
+                    'state': st, 'owner': oid, 'awaitedBy': by, 'awaiting': awaiting,
                     'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': eager(rec)})
     return out
 
 
+_listing_cache = {}   # (include_done, loop_id) -> (monotonic time, [(tid, Record)], graph)
+LISTING_REUSE_S = 2.0
+
+
 def listing(include_done=False, loop_id=None, offset=0, limit=1000):
-    """(page of TaskInfo ordered by id, total count)."""
-    all_list = tasks.all_tasks([s.ref() for s in loops.all_states()])
-    if not include_done:
-        all_list = [t for t in all_list if t._state == 'PENDING']
-    if loop_id is not None:
-        all_list = [t for t in all_list if loops.state(t.get_loop()).id == loop_id]
-    adopt = registry.adopt
+    """(page of TaskInfo ordered by id, total count).
+
+    A client reads a long list page by page (offset 0, 1000, 2000...): the first page sorts every
+    task once and later pages within LISTING_REUSE_S reuse that order and the awaited-by graph, so
+    a full listing costs one sort, not one per page. Tasks that died in between are skipped."""
+    key = (bool(include_done), loop_id)
+    now = time.monotonic()
+    cached = _listing_cache.get(key)
+    if offset > 0 and cached is not None and now - cached[0] < LISTING_REUSE_S:
+        _, keyed, graph = cached
+    else:
+        keyed, graph = _sorted_records(include_done, loop_id)
+        _listing_cache.clear()
+        _listing_cache[key] = (now, keyed, graph)
+    page = []
+    for _, r in keyed[offset:offset + limit]:
+        t = r()
+        if t is not None:
+            page.append(t)
+    return infos(page, graph), len(keyed)
+
+
+def _sorted_records(include_done, loop_id):
     tid = registry.tid
-    keyed = sorted((tid(adopt(t)), i) for i, t in enumerate(all_list))
-    page = [all_list[i] for _, i in keyed[offset:offset + limit]]
-    graph = tasks.Graph([t for t in all_list if t._state == 'PENDING'])
-    return infos(page, graph), len(all_list)
+    keyed = []
+    pending = []
+    for t in tasks.all_tasks([s.ref() for s in loops.all_states()]):
+        if t._state == 'PENDING':
+            pending.append(t)
+        elif not include_done:
+            continue
+        if loop_id is not None and loops.state(t.get_loop()).id != loop_id:
+            continue
+        r = registry.adopt(t)
+        keyed.append((tid(r), r))
+    keyed.sort(key=_first)
+    return keyed, tasks.Graph(pending)
+
+
+def _first(pair):
+    return pair[0]
 
 
 def find(tid):

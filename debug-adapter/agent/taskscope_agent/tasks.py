@@ -24,26 +24,28 @@ _TASKS_IN_C = hasattr(asyncio, 'capture_call_graph')
 
 
 def all_tasks(loops=()):
-    """Every live task object (pending and done ones still referenced), from asyncio's registry."""
-    sets = [getattr(_tasks_mod, n, None) for n in ('_all_tasks', '_scheduled_tasks', '_eager_tasks')]
-    sets = [s for s in sets if s is not None]
+    """Every live task object (pending and done ones still referenced): the weak references in
+    asyncio's registry (registry.records(), read directly: iterating the WeakSet costs a Python
+    generator step per task), eager tasks in their first step, eager tasks done at creation."""
     out = {}
-    for s in sets:
+    for r in registry.records():
+        t = r()
+        if t is not None:
+            out[id(t)] = t
+    eager_set = getattr(_tasks_mod, '_eager_tasks', None)
+    if eager_set:
         for _ in range(10):
             try:
-                items = list(s)
+                for t in list(eager_set):
+                    out[id(t)] = t
                 break
             except RuntimeError:  # changed size during iteration (another thread)
                 continue
-        else:
-            items = []
-        for t in items:
-            out[id(t)] = t
     for r in list(registry._eager_done):
         t = r()
         if t is not None:
             out[id(t)] = t
-    if not sets or _TASKS_IN_C:
+    if registry.mode() != 'weakset' or _TASKS_IN_C:
         # 3.14+ keeps tasks in C structures; all_tasks() then lists pending ones only.
         for loop in loops:
             try:
