@@ -11,8 +11,9 @@
 // full listing (utime+stime from /proc/<pid>/stat over all rounds together, divided by the rounds:
 // clock ticks are 10 ms) and the median wall ms. Target: < 0.1 s CPU per full listing.
 //
-// PARTS=overhead,listing (or the part names as arguments) picks the parts; default both.
-import { execSync, spawn } from 'node:child_process';
+// PARTS=overhead,listing,instructions (or the part names as arguments) picks the parts; default all three
+// (instructions: the spawn workload under valgrind's callgrind, deterministic; skipped without valgrind).
+import { execFileSync, execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -23,7 +24,7 @@ import { findPythons } from '../scripts/pythons.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const agentDir = path.join(root, 'debug-adapter', 'agent');
-const rounds = Number(process.env.ROUNDS || 5);
+const rounds = Number(process.env.ROUNDS || 7);
 
 const WORKLOAD = String.raw`
 import asyncio, sys, time
@@ -45,7 +46,9 @@ async def queues(n=20000, stages=4):
             pass
     await asyncio.gather(producer(), consumer(), *(stage(i) for i in range(stages)))
 
-async def echo(clients=8, messages=600):
+async def echo(clients=1, messages=4000):
+    # One client in strict ping-pong: with 8 concurrent clients the number of reads per wake-up
+    # depended on timing and the echo's CPU time swung by +-40% between identical runs.
     async def handle(r, w):
         while True:
             data = await r.read(4096)
@@ -89,7 +92,7 @@ async def main(which):
         await echo()
     fn = {'io': io, 'spawn': spawn}[which]
     t = time.process_time()
-    await fn()
+    await fn(*(int(a) for a in sys.argv[2:]))
     print('CPU', time.process_time() - t, flush=True)
 
 asyncio.run(main(sys.argv[1]))
@@ -99,29 +102,32 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taskscope-bench-'));
 const script = path.join(tmp, 'workload.py');
 fs.writeFileSync(script, WORKLOAD);
 
-/** Runs the workload once; resolves to its CPU seconds. With the agent, attaches a client first. */
-function once(py, which, withAgent) {
+/** Runs the workload once; resolves to its CPU seconds. With the agent, attaches a client first.
+ *  `wrap` prefixes the command (valgrind): then it resolves to the instructions it counted. */
+function once(py, which, withAgent, { wrap = [], extra = [] } = {}) {
   return new Promise((resolve, reject) => {
     const secret = 'bench-' + Math.random().toString(36).slice(2);
     const portFile = path.join(tmp, `port-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const args = withAgent
-      ? ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, script, which]
-      : [script, which];
+      ? ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, script, which, ...extra]
+      : [script, which, ...extra];
     const env = { ...process.env, PYTHONPATH: agentDir, TASKSCOPE_SECRET: secret };
-    const child = spawn(py, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = wrap.length ? wrap[0] : py;
+    const child = spawn(cmd, wrap.length ? [...wrap.slice(1), py, ...args] : args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '', sock = null;
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
-    const timer = setTimeout(() => child.kill(), 120000);
+    const timer = setTimeout(() => child.kill(), wrap.length ? 1800000 : 120000);
     child.on('close', (code) => {
       clearTimeout(timer);
       sock?.destroy();
       const m = /CPU ([\d.]+)/.exec(out);
-      if (code !== 0 || !m) reject(new Error(`${py} ${args.join(' ')} failed (${code}): ${err.slice(-500)}`));
-      else resolve(Number(m[1]));
+      const ir = /Collected : (\d+)/.exec(err);
+      if (code !== 0 || !m || (wrap.length && !ir)) reject(new Error(`${py} ${args.join(' ')} failed (${code}): ${err.slice(-500)}`));
+      else resolve(wrap.length ? Number(ir[1]) : Number(m[1]));
     });
     if (!withAgent) return;
-    const deadline = Date.now() + 20000;
+    const deadline = Date.now() + (wrap.length ? 600000 : 20000);
     const poll = () => {
       if (!fs.existsSync(portFile)) {
         if (Date.now() > deadline) { child.kill(); return; }
@@ -330,10 +336,37 @@ async function listing(pythons) {
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
-const parts = (process.argv.slice(2).length ? process.argv.slice(2).join(',') : process.env.PARTS || 'overhead,listing')
+/** Instructions per task of the spawn workload (callgrind), without and with the agent attached:
+ *  two sizes each, so start-up and the agent's import cancel out; deterministic, unlike CPU time. */
+async function instructions(pythons) {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.log('instructions: valgrind not found, part skipped (apt-get install valgrind)');
+    return;
+  }
+  const wrap = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'];
+  const rows = [];
+  for (const py of pythons) {
+    const [p2, p6] = await Promise.all(['2', '6'].map((n) => once(py.path, 'spawn', false, { wrap, extra: [n] })));
+    const [a2, a6] = await Promise.all(['2', '6'].map((n) => once(py.path, 'spawn', true, { wrap, extra: [n] })));
+    const perRound = 2000 + 4000 + (py.minor >= 11 ? 1000 : 0); // mid + gathered leaves + TaskGroup leaves
+    const base = (p6 - p2) / 4 / perRound;
+    const hook = ((a6 - a2) - (p6 - p2)) / 4 / perRound;
+    rows.push({ version: py.version, base, hook, ratio: 1 + hook / base, target: py.minor >= 12 ? 1.05 : 1.15 });
+  }
+  console.log('spawn workload under callgrind: instructions per task, plain and added by the agent (attached)');
+  console.log(['python', 'task', 'agent adds', 'ratio', 'target'].map((h) => h.padEnd(12)).join(''));
+  for (const r of rows) {
+    console.log([r.version, Math.round(r.base), Math.round(r.hook), r.ratio.toFixed(3) + (r.ratio <= r.target ? '' : ' !'),
+      '<= ' + r.target].map((c) => String(c).padEnd(12)).join(''));
+  }
+}
+
+const parts = (process.argv.slice(2).length ? process.argv.slice(2).join(',') : process.env.PARTS || 'overhead,listing,instructions')
   .split(',').map((p) => p.trim()).filter(Boolean);
-const unknown = parts.filter((p) => !['overhead', 'listing'].includes(p));
-if (unknown.length) { console.error(`unknown part(s): ${unknown.join(', ')} (overhead, listing)`); process.exit(1); }
+const unknown = parts.filter((p) => !['overhead', 'listing', 'instructions'].includes(p));
+if (unknown.length) { console.error(`unknown part(s): ${unknown.join(', ')} (overhead, listing, instructions)`); process.exit(1); }
 const pythons = findPythons();
 if (pythons.length === 0) { console.error('no CPython >= 3.10 found'); process.exit(1); }
 try {
@@ -341,6 +374,10 @@ try {
   if (parts.includes('listing')) {
     if (parts.includes('overhead')) console.log('');
     await listing(pythons);
+  }
+  if (parts.includes('instructions')) {
+    console.log('');
+    await instructions(pythons);
   }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
