@@ -16,13 +16,24 @@ _FUTURE_TYPES = tuple({asyncio.Future, getattr(asyncio.futures, '_PyFuture', asy
 _Gathering = getattr(asyncio.tasks, '_GatheringFuture', None)
 
 
+def _running(c):
+    """True while coroutine/generator ``c`` executes (on some thread). Its `cr_await` must not
+    be read then: before 3.12 the interpreter peeks at the value stack of the executing frame,
+    which is not valid while it runs, and from another thread that read crashed 3.11 (SIGSEGV
+    under a listing served by the agent's thread while the loop thread was inside a task)."""
+    return bool(getattr(c, 'cr_running', False) or getattr(c, 'gi_running', False)
+                or getattr(c, 'ag_running', False))
+
+
 def coroutine_chain(t):
     """The task's coroutine await chain, outermost first: coroutine/generator objects, then the
-    awaited leaf (a Future or other awaitable) if any."""
+    awaited leaf (a Future or other awaitable) if any. It stops at a coroutine that is running."""
     chain = []
     c = t._coro  # never get_coro(): it crashes 3.12.1 on an eager task done at creation
     while c is not None and len(chain) < 100:
         chain.append(c)
+        if _running(c):
+            break
         nxt = getattr(c, 'cr_await', None)
         if nxt is None and hasattr(c, 'gi_yieldfrom'):
             nxt = c.gi_yieldfrom
@@ -164,14 +175,26 @@ def summary(t):
     internal = registry._internal
     c = t._coro
     user = op = None
+    running = False
     n = 0
     while c is not None and n < 100:
         n += 1
         tc = type(c)
         if tc is _Coro:
-            f, nxt = c.cr_frame, c.cr_await
+            if c.cr_running:  # see _running: its cr_await cannot be read safely
+                running = True
+                f, nxt = c.cr_frame, None
+            else:
+                f, nxt = c.cr_frame, c.cr_await
         elif tc is _Gen:
-            f, nxt = c.gi_frame, c.gi_yieldfrom
+            if c.gi_running:
+                running = True
+                f, nxt = c.gi_frame, None
+            else:
+                f, nxt = c.gi_frame, c.gi_yieldfrom
+        elif _running(c):
+            running = True
+            f, nxt = _frame_obj(c), None
         else:
             f = _frame_obj(c)
             nxt = getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None) or getattr(c, 'ag_await', None)
@@ -198,7 +221,7 @@ def summary(t):
             if len(_locations) > 20000:
                 _locations.clear()
             _locations[key] = loc
-    return loc, awaiting_of(t, op)
+    return loc, (None if running else awaiting_of(t, op))
 
 
 # (code, lasti, qualname) -> location dict, shared by every task suspended there (read-only: the

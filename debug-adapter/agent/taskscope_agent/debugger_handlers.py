@@ -14,7 +14,7 @@ import threading
 import time
 
 from . import debugger as _debugger
-from . import dispatch, protocol
+from . import chains, dispatch, protocol
 from .debugger_vars import describe_exception, evaluate
 
 M = protocol.declare_method
@@ -245,6 +245,8 @@ def _task_frames(task):
             if frame is None:
                 break
             frames.append(frame)
+            if chains._running(coro):  # its cr_await cannot be read safely while it runs
+                break
             coro = getattr(coro, 'cr_await', None) or getattr(coro, 'gi_yieldfrom', None)
         frames.reverse()
     return [f for f in frames if DBG.filter.is_user(f.f_code.co_filename)] or frames[:1]
