@@ -17,19 +17,23 @@ keeping them in a set of its own. Eager tasks (3.12+) get their record when they
 their first step, or from the task factory wrapper (`set_task_factory` is chained, never
 replaced) when they finished inside the constructor and never register.
 
-What a record holds, and what it costs (callgrind, bench/agent.mjs's spawn workload):
+What a record holds, and what it costs (instructions per task, callgrind on bench/agent.mjs's
+'spawn' stress workload, whose tasks do nothing, so the hook is all there is to see; with
+`hooks.install()` only, 3.12 / 3.13):
 - the owner = the task running when this one was created, as the owner's own Record (kept alive
-  by its children so an owner that finished still has an id; cleared when a task dies, so chains
-  of finished owners do not pile up): about 2.5k instructions per task, ~4% of the cheapest
-  possible task on 3.12/3.13, and always on.
+  by its children so an owner that finished still has an id; `compact` cuts the links of dead
+  owners to their own owners): with the record itself about 3.6k / 3.7k (5.3% / 5.7% of such a
+  task), always on. Floors seen on the way: the Record subclass (its creation, GC traversal and
+  dealloc) ~0.8k, `current_task` ~0.5k, finding the owner's Record ~0.3k (cached) to ~1.2k.
+- the id, from a counter as the record is made: stable, never reused, in creation order (a tree
+  lists siblings as they were made): ~0.6k.
 - the creation site = the first user frame's (code, lasti), asyncio internals skipped, the line
-  resolved only when somebody asks: another ~2.5k instructions (walking the stack costs Python
-  calls). Recorded for every task while the program creates fewer than ~10,000 tasks a second
-  (`SITE_BUDGET` per agent tick of 50 ms); beyond that budget, for one task in `SAMPLE`, so the
-  cost of sites stays under ~1% of CPU in a spawn storm. `record_all_sites(True)` (agent option
+  resolved only when somebody asks: ~2.5k more (walking the stack costs Python calls). Recorded
+  for every task while the program creates fewer than ~10,000 tasks a second (`SITE_BUDGET` per
+  agent tick of 50 ms); beyond, for one task in `SAMPLE`. `record_all_sites(True)` (agent option
   `--all-sites`) records every site whatever the rate.
-- the id, from a counter as the record is made: stable, never reused, in creation order (so a
-  tree lists siblings as they were made); about 0.6k instructions, ~1% of the cheapest task.
+Before this design (a `create_task` wrapper and a tuple on each task) the same cost was about 10k
+/ 11.8k (+14.5% / +18.3%).
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
 `find_task(tid)`, `lookup(task)` -> the Record or None, `adopt(task)` -> the Record, made if
@@ -248,18 +252,10 @@ def _make_add(sched, current):
     return add
 
 
-_recent_dead = collections.deque(maxlen=4096)
-_in_gc = [False]
-
-
-def _gc_phase(phase, info):
-    # Records are kept for finalizers only while the cyclic GC runs (see _make_dead); outside a
-    # collection a dying task's finalizer runs before its weak references are cleared.
-    if phase == 'start':
-        _in_gc[0] = True
-    else:
-        _in_gc[0] = False
-        _recent_dead.clear()
+# The last records of dead tasks (see _make_dead). Not only during collections: a Python
+# `gc.callbacks` hook to tell when one runs gave the interpreter a thread switch inside every
+# collection, also inside C code of the agent's thread reading a frame, and 3.11 crashed.
+_recent_dead = collections.deque(maxlen=2048)
 
 
 def _make_dead(sched):
@@ -270,11 +266,9 @@ def _make_dead(sched):
     the task's hash, which the reference caches. (Links from dead owners to their own owners are
     cut by `compact`, not here: this runs once per task.)"""
     recent = _recent_dead.append
-    in_gc = _in_gc
 
     def dead(r):
-        if in_gc[0]:
-            recent(r)
+        recent(r)
         if sched._iterating:
             sched._pending_removals.append(r)
         else:
@@ -285,8 +279,7 @@ def _make_dead(sched):
 def _dead_own(r):
     """The callback of Records the agent made itself (adopted, fallback path, eager); asyncio's
     set may hold one too (an adopted eager task that registered after its first step)."""
-    if _in_gc[0]:
-        _recent_dead.append(r)
+    _recent_dead.append(r)
     _own.discard(r)
     _unregistered.discard(r)
     s = _sched[0]
@@ -365,8 +358,6 @@ def install():
     if _mode[0] != 'none':
         return
     sched = _task_set()
-    import gc
-    gc.callbacks.append(_gc_phase)
     if sched is not None:
         _orig_add = _weakrefset.WeakSet.add
         _sched[0] = sched
