@@ -126,32 +126,29 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taskscope-bench-'));
 const script = path.join(tmp, 'workload.py');
 fs.writeFileSync(script, WORKLOAD);
 
-/** Runs the workload once; resolves to its CPU seconds. With the agent, attaches a client first.
- *  `wrap` prefixes the command (valgrind): then it resolves to the instructions it counted. */
-function once(py, which, withAgent, { wrap = [], extra = [] } = {}) {
+/** Runs the workload once; resolves to its CPU seconds. With the agent, attaches a client first. */
+function once(py, which, withAgent) {
   return new Promise((resolve, reject) => {
     const secret = 'bench-' + Math.random().toString(36).slice(2);
     const portFile = path.join(tmp, `port-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const args = withAgent
-      ? ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, script, which, ...extra]
-      : [script, which, ...extra];
+      ? ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, script, which]
+      : [script, which];
     const env = { ...process.env, PYTHONPATH: agentDir, TASKSCOPE_SECRET: secret };
-    const cmd = wrap.length ? wrap[0] : py;
-    const child = spawn(cmd, wrap.length ? [...wrap.slice(1), py, ...args] : args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(py, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '', sock = null;
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
-    const timer = setTimeout(() => child.kill(), wrap.length ? 1800000 : 120000);
+    const timer = setTimeout(() => child.kill(), 120000);
     child.on('close', (code) => {
       clearTimeout(timer);
       sock?.destroy();
       const m = /CPU ([\d.]+)/.exec(out);
-      const ir = /Collected : (\d+)/.exec(err);
-      if (code !== 0 || !m || (wrap.length && !ir)) reject(new Error(`${py} ${args.join(' ')} failed (${code}): ${err.slice(-500)}`));
-      else resolve(wrap.length ? Number(ir[1]) : Number(m[1]));
+      if (code !== 0 || !m) reject(new Error(`${py} ${args.join(' ')} failed (${code}): ${err.slice(-500)}`));
+      else resolve(Number(m[1]));
     });
     if (!withAgent) return;
-    const deadline = Date.now() + (wrap.length ? 600000 : 20000);
+    const deadline = Date.now() + 20000;
     const poll = () => {
       if (!fs.existsSync(portFile)) {
         if (Date.now() > deadline) { child.kill(); return; }
@@ -360,8 +357,29 @@ async function listing(pythons) {
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
-/** Instructions per task of the spawn workload (callgrind), without and with the agent attached:
- *  two sizes each, so start-up and the agent's import cancel out; deterministic, unlike CPU time. */
+/** Instructions per task (callgrind) of the task-heavy workloads: plain, and with the agent's hooks
+ *  installed in-process (`hooks.install()`, no agent thread: the creation-site budget is spent
+ *  once, then one task in 32 gets a site, as in a spawn storm). Two sizes each, so start-up cancels
+ *  out. Deterministic, unlike CPU time; the agent thread's own ticks are not in it (the CPU part
+ *  has them). */
+function counted(py, which, hooked, n) {
+  const driver = hooked
+    ? `import sys; sys.argv = ${JSON.stringify([script, which, n])}\nfrom taskscope_agent import hooks\nhooks.install()\nexec(compile(open(sys.argv[0]).read(), sys.argv[0], 'exec'))`
+    : null;
+  const args = hooked ? ['-c', driver] : [script, which, n];
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', py, ...args],
+      { env: { ...process.env, PYTHONPATH: agentDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => {
+      const ir = /Collected : (\d+)/.exec(err);
+      if (code !== 0 || !ir) reject(new Error(`callgrind ${py} ${which} failed (${code}): ${err.slice(-500)}`));
+      else resolve(Number(ir[1]));
+    });
+  });
+}
+
 async function instructions(pythons) {
   try {
     execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
@@ -369,12 +387,11 @@ async function instructions(pythons) {
     console.log('instructions: valgrind not found, part skipped (apt-get install valgrind)');
     return;
   }
-  const wrap = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'];
   const rows = [];
   for (const py of pythons) {
     for (const which of ['handlers', 'spawn']) {
-      const [p2, p6] = await Promise.all(['2', '6'].map((n) => once(py.path, which, false, { wrap, extra: [n] })));
-      const [a2, a6] = await Promise.all(['2', '6'].map((n) => once(py.path, which, true, { wrap, extra: [n] })));
+      const [p2, p6] = await Promise.all(['2', '6'].map((n) => counted(py.path, which, false, n)));
+      const [a2, a6] = await Promise.all(['2', '6'].map((n) => counted(py.path, which, true, n)));
       // tasks per round: handlers 3000; spawn 2000 mid + 4000 gathered leaves + 1000 TaskGroup leaves (3.11+)
       const perRound = which === 'handlers' ? 3000 : 2000 + 4000 + (py.minor >= 11 ? 1000 : 0);
       const base = (p6 - p2) / 4 / perRound;
@@ -382,8 +399,7 @@ async function instructions(pythons) {
       rows.push({ version: py.version, which, base, hook, ratio: 1 + hook / base, target: py.minor >= 12 ? 1.05 : 1.15 });
     }
   }
-  console.log('under callgrind: instructions per task, plain and added by the agent (attached). Under valgrind the');
-  console.log('program runs ~50x slower, so the per-tick creation-site budget covers every task: an upper bound.');
+  console.log('under callgrind: instructions per task, plain and added by the agent\'s hooks (in-process, sites sampled)');
   console.log(['python', 'workload', 'task', 'agent adds', 'ratio', 'target'].map((h) => h.padEnd(12)).join(''));
   for (const r of rows) {
     console.log([r.version, r.which, Math.round(r.base), Math.round(r.hook), r.ratio.toFixed(3) + (r.ratio <= r.target ? '' : ' !'),
