@@ -161,21 +161,25 @@ def _site_due():
     return b >= 0 or not b & SAMPLE_MASK
 
 
-def _reuse(item):
-    for x in _getweakrefs(item):
-        if x.__class__ is Record:
-            _unregistered.discard(x)
-            return x
+def _find(task):
+    """The Record among the weak references to a live ``task``, or None."""
+    for r in _getweakrefs(task):
+        if r.__class__ is Record:
+            return r
     return None
+
+
+def _reuse(item):
+    r = _find(item)
+    if r is not None:
+        _unregistered.discard(r)
+    return r
 
 
 def _owner_record(owner):
     """The Record of ``owner`` (the task running now), made if it has none yet: an eager task
     creating children during its first step, or a task that predates the agent."""
-    for r in _getweakrefs(owner):
-        if r.__class__ is Record:
-            return r
-    return _adopt_new(owner, maybe_unregistered=True)
+    return _find(owner) or _adopt_new(owner, maybe_unregistered=True)
 
 
 def _adopt_new(task, maybe_unregistered=False):
@@ -278,16 +282,15 @@ def _make_dead(sched):
 
 def _dead_own(r):
     """The callback of Records the agent made itself (adopted, fallback path, eager); asyncio's
-    set may hold one too (an adopted eager task that registered after its first step)."""
-    _recent_dead.append(r)
+    set may hold one too (an adopted eager task that registered after its first step), which
+    the set's own callback then drops."""
     _own.discard(r)
     _unregistered.discard(r)
-    s = _sched[0]
-    if s is not None:
-        if s._iterating:
-            s._pending_removals.append(r)
-        else:
-            s.data.discard(r)
+    dead = _dead[0]
+    if dead is not None:
+        dead(r)
+    else:
+        _recent_dead.append(r)
 
 
 _compacted = [0.0]
@@ -391,7 +394,7 @@ def _wrap_create_task(orig):
     return create_task
 
 
-def _ensure(task, owner, depth, site=True):
+def _ensure(task, owner, depth):
     """Makes sure ``task`` has a record with its owner and (budget permitting) its site; used off
     the hot path (fallback hook, task factory wrapper)."""
     rec = lookup(task)
@@ -400,7 +403,7 @@ def _ensure(task, owner, depth, site=True):
         rec = _adopt_new(task)
     if owner is not None and owner is not task and getattr(rec, 'owner', None) is None:
         rec.owner = _owner_record(owner)
-    if site and _site_due():
+    if _site_due():
         _site(rec, depth + 1)
     if new and _created_hook[0] is not None:
         _created_hook[0](task)
@@ -446,11 +449,11 @@ def wrap_task_factory(factory, current=None):
 def lookup(task):
     """The record of ``task`` or None."""
     try:
-        for r in _getweakrefs(task):
-            if r.__class__ is Record:
-                return r
+        r = _find(task)
     except TypeError:
         return None
+    if r is not None:
+        return r
     if _recent_dead:
         # A task in a finalizer run by the cyclic GC: its reference was cleared just before.
         h = hash(task)
@@ -497,25 +500,24 @@ def tid(rec):
     return rec._tid
 
 
+def listed(collection):
+    """A list of a set another thread may change meanwhile (retried; empty if it never holds
+    still)."""
+    for _ in range(10):
+        try:
+            return list(collection)
+        except RuntimeError:  # changed size during iteration (another thread)
+            continue
+    return []
+
+
 def records():
     """The Records of live tasks asyncio registered plus the agent's own (a list, safe to keep)."""
     s = _sched[0]
-    out = []
-    if s is not None:
-        for _ in range(10):
-            try:
-                out = list(s.data)
-                break
-            except RuntimeError:  # changed size during iteration (another thread)
-                continue
+    out = listed(s.data) if s is not None else []
     for extra in (_own, _unregistered):
         if extra:
-            for _ in range(10):
-                try:
-                    out.extend(list(extra))
-                    break
-                except RuntimeError:
-                    continue
+            out.extend(listed(extra))
     return out
 
 

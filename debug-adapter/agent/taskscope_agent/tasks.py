@@ -34,13 +34,8 @@ def all_tasks(loops=()):
             out[id(t)] = t
     eager_set = getattr(_tasks_mod, '_eager_tasks', None)
     if eager_set:
-        for _ in range(10):
-            try:
-                for t in list(eager_set):
-                    out[id(t)] = t
-                break
-            except RuntimeError:  # changed size during iteration (another thread)
-                continue
+        for t in registry.listed(eager_set):
+            out[id(t)] = t
     for r in list(registry._eager_done):
         t = r()
         if t is not None:
