@@ -179,25 +179,19 @@ def summary(t):
     n = 0
     while c is not None and n < 100:
         n += 1
+        # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
         tc = type(c)
         if tc is _Coro:
-            if c.cr_running:  # see _running: its cr_await cannot be read safely
-                running = True
-                f, nxt = c.cr_frame, None
-            else:
-                f, nxt = c.cr_frame, c.cr_await
+            f, run = c.cr_frame, c.cr_running
+            nxt = None if run else c.cr_await
         elif tc is _Gen:
-            if c.gi_running:
-                running = True
-                f, nxt = c.gi_frame, None
-            else:
-                f, nxt = c.gi_frame, c.gi_yieldfrom
-        elif _running(c):
-            running = True
-            f, nxt = _frame_obj(c), None
+            f, run = c.gi_frame, c.gi_running
+            nxt = None if run else c.gi_yieldfrom
         else:
-            f = _frame_obj(c)
-            nxt = getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None) or getattr(c, 'ag_await', None)
+            f, run = _frame_obj(c), _running(c)
+            nxt = None if run else (getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None)
+                                    or getattr(c, 'ag_await', None))
+        running = running or run
         if f is not None:
             fn = f.f_code.co_filename
             i = internal.get(fn)

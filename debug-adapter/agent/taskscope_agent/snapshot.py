@@ -27,10 +27,6 @@ class _Currents(dict):
         return out
 
 
-def _never(rec):
-    return False
-
-
 def state(t):
     try:
         cur = asyncio.current_task(t.get_loop())
@@ -48,7 +44,7 @@ def infos(task_list, graph=None, currents=None):
     adopt = registry.adopt
     tid = registry.tid
     owner_id = registry.owner_id
-    eager = registry.eager if registry._eager_info else _never
+    eager = registry.eager
     created_at = registry.created_at
     summary = tasks.summary
     state_of = tasks.state_of
