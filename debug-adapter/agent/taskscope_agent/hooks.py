@@ -105,6 +105,7 @@ def _wrap_set_running_loop(orig):
                     _by_thread[ident] = (state, loop)
                     _call_all(on_loop_start, state, loop)
             else:
+                registry.commit()
                 state, loop = _by_thread.pop(ident, (None, None))
                 if state is not None:
                     state.running = False

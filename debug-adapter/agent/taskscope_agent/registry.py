@@ -2,14 +2,15 @@
 
 Where the record lives. asyncio (3.10-3.13) registers every new task, from its constructor, in a
 `weakref.WeakSet` (`asyncio.tasks._scheduled_tasks`; `_all_tasks` before 3.12) by calling its
-`add` method, which is Python code: it makes one weak reference to the task. `install()` replaces
-`WeakSet.add` with a copy that, for that one set, makes that reference a `Record`: a
+`add` method: it makes one weak reference to the task. `install()` gives that one set object an
+`add` of its own (an instance attribute, which asyncio's C and Python code both find before the
+class's method; other WeakSets are untouched) that makes that reference a `Record`: a
 `weakref.ref` subclass with slots for what the agent learns. So the record costs what asyncio paid
-anyway plus a few slot stores, lives exactly as long as the task (asyncio drops it when the task
-dies), cannot be inherited by another task, and every task is seen however it was made:
-`loop.create_task`, `asyncio.Task(...)` called directly, a user task factory installed at any time
-(we are called from inside the Task constructor, whoever calls it), loops that are not
-`BaseEventLoop`s but use asyncio's Task (uvloop). Other WeakSets take a branch of one comparison.
+anyway plus a few slot stores, lives exactly as long as the task, cannot be inherited by another
+task, and every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)` called
+directly, a user task factory installed at any time (we are called from inside the Task
+constructor, whoever calls it), loops that are not `BaseEventLoop`s but use asyncio's Task
+(uvloop). A dead task's Record leaves the set in batches (`commit`), not one Python call each.
 
 Where asyncio does not register tasks that way (3.14 keeps native tasks in C lists), a probe at
 install time notices and the agent wraps `loop.create_task` instead, making the same records and
@@ -17,23 +18,26 @@ keeping them in a set of its own. Eager tasks (3.12+) get their record when they
 their first step, or from the task factory wrapper (`set_task_factory` is chained, never
 replaced) when they finished inside the constructor and never register.
 
-What a record holds, and what it costs (instructions per task, callgrind on bench/agent.mjs's
-'spawn' stress workload, whose tasks do nothing, so the hook is all there is to see; with
-`hooks.install()` only, 3.12 / 3.13):
-- the owner = the task running when this one was created, as the owner's own Record (kept alive
-  by its children so an owner that finished still has an id; `compact` cuts the links of dead
-  owners to their own owners): with the record itself about 3.6k / 3.7k (5.3% / 5.7% of such a
-  task), always on. Floors seen on the way: the Record subclass (its creation, GC traversal and
-  dealloc) ~0.8k, `current_task` ~0.5k, finding the owner's Record ~0.3k (cached) to ~1.2k.
+What a record holds, and what it costs. Measured with callgrind on bench/agent.mjs's 'spawn'
+stress workload, whose tasks do nothing, so the hook is all there is to see (`hooks.install()`
+in-process, sites sampled): about 3.4k / 2.9k instructions per task on 3.12 / 3.13, +4.9% / +4.4%
+of such a task (3.10: +3.4%, 3.11: +4.6%). Of that, on 3.12: the cyclic GC's visits of the
+Record (a heap-type subclass: each collection that sees it walks its type) ~0.6k, the owner
+(`current_task` and, when the owner changed, finding its Record) ~1.0k, the rest creating and
+freeing the Record and its id and the hook's own bytecode.
+- the owner = the task running when this one was created, kept as the owner's id (an int: the
+  owner's Record is not kept alive by its children, and the GC has nothing to follow).
 - the id, from a counter as the record is made: stable, never reused, in creation order (a tree
-  lists siblings as they were made): ~0.6k.
+  lists siblings as they were made).
 - the creation site = the first user frame's (code, lasti), asyncio internals skipped, the line
   resolved only when somebody asks: ~2.5k more (walking the stack costs Python calls). Recorded
-  for every task while the program creates fewer than ~10,000 tasks a second (`SITE_BUDGET` per
-  agent tick of 50 ms); beyond, for one task in `SAMPLE`. `record_all_sites(True)` (agent option
-  `--all-sites`) records every site whatever the rate.
+  for every task while the last agent tick (50 ms) saw at most `SITE_BUDGET` new tasks (about
+  10,000 a second; `refill`), otherwise for ids that are multiples of `SAMPLE`: the agent thread
+  switches the set's `add` between the two. `record_all_sites(True)` (agent option `--all-sites`)
+  records every site whatever the rate.
 Before this design (a `create_task` wrapper and a tuple on each task) the same cost was about 10k
-/ 11.8k (+14.5% / +18.3%).
+/ 11.8k (+14.5% / +18.3%); with `WeakSet.add` replaced for every set and a Python callback per
+dead task, 4.0k / 4.4k.
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
 `find_task(tid)`, `lookup(task)` -> the Record or None, `adopt(task)` -> the Record, made if
@@ -46,7 +50,6 @@ import collections
 import itertools
 import os
 import sys
-import threading
 import weakref
 
 try:
@@ -56,15 +59,18 @@ except ImportError:  # pragma: no cover - always present in CPython
 
 _getframe = sys._getframe
 _modulename = getattr(sys, '_getframemodulename', None)
-_next_id = itertools.count(1).__next__
+_ids = [itertools.count(1)]  # ids of tasks, in creation order (install() starts a fresh one)
 _loop_ids = itertools.count(1)
 _getweakrefs = weakref.getweakrefs
+_islice = itertools.islice
 
-SITE_BUDGET = 500     # creation sites recorded per agent tick (50 ms) before sampling starts
-SAMPLE = 32           # beyond the budget, one task in SAMPLE gets its site (a power of two)
+SITE_BUDGET = 500     # tasks per agent tick (50 ms) up to which every task gets its creation site
+SAMPLE = 128          # in a tick after a busier one, tasks whose id is a multiple of SAMPLE do
 SAMPLE_MASK = SAMPLE - 1
-_budget = [SITE_BUDGET]  # counts down past zero: then a site when the low bits are all zero
-_all_sites = [False]
+COMMIT_MASK = 31      # every 32 tasks made, dead tasks' records leave asyncio's set (see commit)
+_all_sites = [False]  # record_all_sites(): every site whatever the rate
+_sites_now = [True]   # every site now (the last tick was quiet), else sampled
+_issued = [0]         # ids issued at the last tick
 _created_hook = [None]  # callable(task) when task-created events are wanted, else None
 _eager_done = collections.deque(maxlen=1000)  # Records of eager tasks done at creation
 _eager_info = {}      # Record of an eager task -> its coroutine's name (dead ones: compact)
@@ -74,10 +80,26 @@ _unregistered = set() # Records adopted for a task that may still register (an e
 _mode = ['none']      # 'weakset' | 'create_task' once installed
 
 
+def _next_id():
+    return next(_ids[0])
+
+
 class Record(weakref.ref):
     """A weak reference to a task with what the agent learnt at its creation. Unset slots read
     as absent (use the module functions, which default them)."""
-    __slots__ = ('_tid', 'owner', 'site')  # few slots: the cyclic GC visits each, per task
+    __slots__ = ('_tid', 'owner', 'site')  # owner: the owner's id (an int: nothing for the
+    # cyclic GC to follow, and an owner's record is not kept alive by its children)
+
+
+def _dead_record():
+    """A Record whose task is gone (a start value for caches of records)."""
+    class _Gone:
+        pass
+    gone = _Gone()
+    r = Record(gone)
+    r._tid = 0
+    del gone
+    return r
 
 
 _INTERNAL_DIRS = (os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
@@ -144,21 +166,41 @@ def _site(rec, depth):
         pass
 
 
+def _issued_so_far():
+    r = repr(_ids[0])  # 'count(N)': N is the next id
+    return int(r[r.index('(') + 1:-1]) - 1
+
+
 def refill():
-    """Called by the agent thread every tick: a new budget of creation sites."""
-    _budget[0] = 1 << 62 if _all_sites[0] else SITE_BUDGET
+    """Called by the agent thread every tick: every creation site for the next tick if this one
+    saw at most SITE_BUDGET new tasks (or all sites are wanted), else one task in SAMPLE."""
+    commit()
+    n = _issued_so_far()
+    quiet = n - _issued[0] <= SITE_BUDGET
+    _issued[0] = n
+    _set_sites_now(quiet or _all_sites[0])
 
 
 def record_all_sites(on=True):
     _all_sites[0] = bool(on)
-    refill()
+    _set_sites_now(bool(on) or _sites_now[0])
 
 
-def _site_due():
-    """Off the hot path: does this task get its creation site (budget, then one in SAMPLE)?"""
-    b = _budget[0] - 1
-    _budget[0] = b
-    return b >= 0 or not b & SAMPLE_MASK
+def _set_sites_now(every):
+    if _sites_now[0] != every:
+        _sites_now[0] = every
+        _apply()
+
+
+def set_created_hook(fn):
+    """``fn(task)`` for every task created from now on (task-created events), or None."""
+    _created_hook[0] = fn
+    _apply()
+
+
+def _site_due(rec):
+    """Off the hot path: does this task get its creation site (see refill)?"""
+    return _sites_now[0] or not getattr(rec, '_tid', 1) & SAMPLE_MASK
 
 
 def _find(task):
@@ -176,10 +218,10 @@ def _reuse(item):
     return r
 
 
-def _owner_record(owner):
-    """The Record of ``owner`` (the task running now), made if it has none yet: an eager task
-    creating children during its first step, or a task that predates the agent."""
-    return _find(owner) or _adopt_new(owner, maybe_unregistered=True)
+def _owner_id(owner):
+    """The id of ``owner`` (the task running now), its Record made if it has none yet: an eager
+    task creating children during its first step, or a task that predates the agent."""
+    return (_find(owner) or _adopt_new(owner, maybe_unregistered=True))._tid
 
 
 def _adopt_new(task, maybe_unregistered=False):
@@ -193,91 +235,134 @@ def _adopt_new(task, maybe_unregistered=False):
     return rec
 
 
-# -- the hot path: WeakSet.add for asyncio's task set ------------------------------------------
+# -- the hot path: what asyncio's task set calls to add a task -----------------------------------
 
 _sched = [None]
-_orig_add = None
 _dead = [None]  # the weak-reference callback of the Records asyncio's set holds (install)
+_hooks = {}     # (every site, created events) -> the set's `add` for that case (install)
 
 
-def _make_add(sched, current):
-    """The replacement of `WeakSet.add`. It runs for every task and every other WeakSet add, so
-    it is written for speed: locals and closure cells only, no helper call on the common path."""
-    ref = weakref.ref
-    budget = _budget
-    hook = _created_hook
+def _make_add(sched, current, ids):
+    """The `add` of asyncio's task set (an attribute of that one WeakSet object, which asyncio's
+    C code and Python code both look up before the class's method). It runs once per task, so
+    it is written for speed: closure cells only, no call that is not needed, a site only for
+    ids that are multiples of SAMPLE (`_hooks` adds the rest when every site is wanted), the
+    set's pending removals committed every 32 (`WeakSet.add` commits at every call)."""
     unregistered = _unregistered
     getweakrefs = _getweakrefs
     site = _site
     rec_cls = Record
     dead = _dead[0]
-    next_id = _next_id
-    last = [None]  # the Record of the last owner: a spawning task usually makes many in a row
+    data_add = sched.data.add
+    mask = SAMPLE_MASK
+    commit_mask = COMMIT_MASK
+    last = _dead_record()  # the last owner's Record, and its id: a spawning task makes many
+    last_id = 0            # in a row
 
-    def add(self, item):
-        if self._pending_removals:
-            self._commit_removals()
-        if self is not sched:
-            self.data.add(ref(item, self._remove))
-            return
+    def add(item):
+        nonlocal last, last_id
         if unregistered:
             # Adopted earlier (an eager task whose children needed its record): reuse it.
             r = _reuse(item)
             if r is None:
                 r = rec_cls(item, dead)
-                r._tid = next_id()
+                r._tid = next(ids)
+            tid = r._tid
         else:
             r = rec_cls(item, dead)
-            r._tid = next_id()
-        self.data.add(r)
+            r._tid = tid = next(ids)
+        data_add(r)
         try:
             owner = current(item._loop)
             if owner is not None:
-                o = last[0]
-                if o is not None and o() is owner:
-                    r.owner = o
-                else:
+                if last() is owner:
+                    r.owner = last_id
+                elif owner is not item:
                     for o in getweakrefs(owner):
                         if o.__class__ is rec_cls:
-                            if o is not r:
-                                r.owner = last[0] = o
                             break
                     else:
-                        r.owner = last[0] = _adopt_new(owner, True)
-            b = budget[0] - 1
-            budget[0] = b
-            if b >= 0 or not b & SAMPLE_MASK:
-                site(r, 1)
-            if hook[0] is not None:
-                hook[0](item)
+                        o = _adopt_new(owner, True)
+                    r.owner = last_id = o._tid
+                    last = o
+            if not tid & commit_mask:
+                commit()
+                if not tid & mask:
+                    site(r, 1)
         except Exception:
             pass
-    add.__doc__ = _orig_add.__doc__
+        return r
     return add
 
 
-# The last records of dead tasks (see _make_dead). Not only during collections: a Python
-# `gc.callbacks` hook to tell when one runs gave the interpreter a thread switch inside every
-# collection, also inside C code of the agent's thread reading a frame, and 3.11 crashed.
+def _variants(add):
+    """The four `add`s: sampled sites or every site, with or without task-created events."""
+    def every_site(item):
+        r = add(item)
+        try:
+            if getattr(r, 'site', None) is None:
+                site(r, 1)
+        except Exception:
+            pass
+        return r
+
+    site = _site
+    out = {}
+    for every, inner in ((False, add), (True, every_site)):
+        out[every, False] = inner
+
+        def with_events(item, inner=inner):
+            r = inner(item)
+            hook = _created_hook[0]
+            if hook is not None:
+                try:
+                    hook(item)
+                except Exception:
+                    pass
+            return r
+        out[every, True] = with_events
+    return out
+
+
+def _apply():
+    """Puts the `add` for the current settings on asyncio's task set (a no-op before install and
+    in the fallback mode, whose wrapper reads the settings itself)."""
+    s = _sched[0]
+    if s is not None and _hooks:
+        s.add = _hooks[_sites_now[0] or _all_sites[0], _created_hook[0] is not None]
+
+
+# The records of dead tasks. asyncio's set holds a Record until its task dies; the Record's
+# weak-reference callback is then the C method `append` of the set's own `_pending_removals` list
+# (no Python frame per task), and `commit` takes them out of the set in C, a batch at a time
+# (every 32 tasks made, every agent tick, when a loop stops; the set's own iteration
+# commits too). Committed ones stay in `_recent_dead` a while. Both are for finalizers run by the
+# cyclic GC: it clears weak references *before* it runs them, and the finalizer is what reports a
+# task destroyed while pending or an exception never retrieved; `lookup` finds the record there by
+# the task's hash, which the reference caches. (A Python `gc.callbacks` hook to keep records only
+# during collections gave the interpreter a thread switch inside every collection, also inside C
+# code of the agent's thread reading a frame, and 3.11 crashed.)
 _recent_dead = collections.deque(maxlen=2048)
 
 
-def _make_dead(sched):
-    """The weak-reference callback of the Records asyncio's set holds, called when their task
-    dies: what WeakSet's own callback does, plus keeping the record a moment. The cyclic GC clears
-    weak references *before* it runs finalizers, and the finalizer is what reports a task
-    destroyed while pending or an exception never retrieved: `lookup` finds the record there by
-    the task's hash, which the reference caches. (Links from dead owners to their own owners are
-    cut by `compact`, not here: this runs once per task.)"""
-    recent = _recent_dead.append
-
-    def dead(r):
-        recent(r)
-        if sched._iterating:
-            sched._pending_removals.append(r)
-        else:
-            sched.data.discard(r)
-    return dead
+def commit():
+    """Takes the records of dead tasks out of asyncio's set (not while the set is iterated: the
+    iteration commits as it ends). Any thread, as `WeakSet.add` may be called from any (asyncio's
+    `all_tasks` retries a copy that another thread's change interrupted); each record is popped
+    once, in C."""
+    s = _sched[0]
+    if s is None or not s._pending_removals or s._iterating:
+        return
+    pending = s._pending_removals
+    got = []
+    try:
+        # pops in C; another thread can pop too (the set's own commit), so an IndexError at the
+        # end is possible: `got` keeps what was popped before it
+        got.extend(_islice(iter(pending.pop, None), len(pending)))
+    except IndexError:
+        pass
+    s.data.difference_update(got)
+    _recent_dead.extend(got)
 
 
 def _dead_own(r):
@@ -287,29 +372,20 @@ def _dead_own(r):
     _own.discard(r)
     _unregistered.discard(r)
     dead = _dead[0]
-    if dead is not None:
-        dead(r)
-    else:
-        _recent_dead.append(r)
+    (dead or _recent_dead.append)(r)
 
 
 _compacted = [0.0]
 
 
 def compact(now, every=5.0):
-    """Every few seconds (agent thread): cuts the link of each dead owner to its own owner, so a
-    task that respawns itself forever does not build an ever longer chain of dead records. Live
-    tasks keep their owner's record (its id is shown), nobody reads a dead owner's owner."""
+    """Every few seconds (agent thread): forgets the coroutine names of dead eager tasks."""
     if now - _compacted[0] < every:
         return
     _compacted[0] = now
     for r in list(_eager_info):
         if r() is None:
             _eager_info.pop(r, None)
-    for r in records():
-        o = getattr(r, 'owner', None)
-        if o is not None and o() is None and getattr(o, 'owner', None) is not None:
-            o.owner = None
 
 
 def _current_getter():
@@ -357,21 +433,21 @@ def _probe():
 
 def install():
     """Starts recording (idempotent). Called by hooks.install before any loop exists."""
-    global _orig_add, _next_id
     if _mode[0] != 'none':
         return
     sched = _task_set()
-    if sched is not None:
-        _orig_add = _weakrefset.WeakSet.add
+    if sched is not None and 'add' not in vars(sched):
         _sched[0] = sched
-        _dead[0] = _make_dead(sched)
-        _weakrefset.WeakSet.add = _make_add(sched, _current_getter())
-        if _probe():
-            _next_id = itertools.count(1).__next__  # the probe's task took no id of the program's
-            _weakrefset.WeakSet.add = _make_add(sched, _current_getter())
+        _dead[0] = sched._pending_removals.append
+        sched.add = _make_add(sched, _current_getter(), itertools.count(1))
+        found = _probe()
+        del sched.add
+        if found:
+            _ids[0] = ids = itertools.count(1)  # the probe's task took no id of the program's
+            _hooks.update(_variants(_make_add(sched, _current_getter(), ids)))
             _mode[0] = 'weakset'
+            _apply()
             return
-        _weakrefset.WeakSet.add = _orig_add
         _sched[0] = None
     _mode[0] = 'create_task'
     import asyncio.base_events as be
@@ -402,8 +478,8 @@ def _ensure(task, owner, depth):
     if new:
         rec = _adopt_new(task)
     if owner is not None and owner is not task and getattr(rec, 'owner', None) is None:
-        rec.owner = _owner_record(owner)
-    if _site_due():
+        rec.owner = _owner_id(owner)
+    if _site_due(rec):
         _site(rec, depth + 1)
     if new and _created_hook[0] is not None:
         _created_hook[0](task)
@@ -428,8 +504,8 @@ def wrap_task_factory(factory, current=None):
                     _unregistered.discard(rec)
                     _own.add(rec)
                 if getattr(rec, 'owner', None) is None and owner is not None and owner is not task:
-                    rec.owner = _owner_record(owner)
-                if getattr(rec, 'site', None) is not None or _all_sites[0]:
+                    rec.owner = _owner_id(owner)
+                if getattr(rec, 'site', None) is not None or _sites_now[0] or _all_sites[0]:
                     _site(rec, 1)  # the hook saw the factory's frame as the site
             eager_now = task.done() or getattr(task, '_fut_waiter', None) is not None
             if eager_now:
@@ -454,10 +530,12 @@ def lookup(task):
         return None
     if r is not None:
         return r
-    if _recent_dead:
+    s = _sched[0]
+    dead = list(_recent_dead) + (list(s._pending_removals) if s is not None else [])
+    if dead:
         # A task in a finalizer run by the cyclic GC: its reference was cleared just before.
         h = hash(task)
-        for r in reversed(list(_recent_dead)):
+        for r in reversed(dead):
             try:
                 if hash(r) == h:
                     return r
@@ -475,28 +553,8 @@ def adopt(task):
     return rec
 
 
-_id_lock = threading.Lock()
-
-
 def tid(rec):
-    """The int id of a record (given as it was made; assigned here, owners first, only for a
-    record that somehow has none)."""
-    try:
-        return rec._tid
-    except AttributeError:
-        pass
-    chain = []
-    with _id_lock:
-        r = rec
-        while r is not None and len(chain) < 1000:
-            try:
-                r._tid
-                break
-            except AttributeError:
-                chain.append(r)
-                r = getattr(r, 'owner', None)
-        for r in reversed(chain):
-            r._tid = _next_id()
+    """The int id of a record (every record gets one as it is made)."""
     return rec._tid
 
 
@@ -539,7 +597,7 @@ def task_id(task):
 def owner_id(rec):
     """The protocol id of the record's owner, or None."""
     o = getattr(rec, 'owner', None) if rec is not None else None
-    return str(tid(o)) if o is not None else None
+    return None if o is None else str(o)
 
 
 def eager(rec):

@@ -71,9 +71,9 @@ def infos(task_list, graph=None, currents=None):
         if o is None:
             oid = None
         else:
-            oid = owners.get(id(o))
+            oid = owners.get(o)
             if oid is None:
-                oid = owners[id(o)] = owner_id(rec)
+                oid = owners[o] = str(o)
         out.append({'id': str(tid(rec)), 'name': t.get_name(),
                     'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
                     'state': st, 'owner': oid, 'awaitedBy': by, 'awaiting': awaiting,

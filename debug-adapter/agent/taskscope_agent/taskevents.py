@@ -25,7 +25,7 @@ def _on_created(task):
 
 
 def configure(enabled):
-    registry._created_hook[0] = _on_created if enabled else None
+    registry.set_created_hook(_on_created if enabled else None)
     if not enabled:
         del _new[:]
         _tracked.clear()

@@ -1,7 +1,9 @@
 """The blocked-loop watchdog, run by the agent thread every tick.
 
-Each running loop gets a heartbeat callback through `call_soon_threadsafe`; when it has not run
-for the blocked threshold, `loop.blocked` is sent while the loop is still stuck (with the loop
+Each running loop gets a heartbeat callback through `call_soon_threadsafe` every tick, once the
+previous one has run (a ping, not a timer: a timer on the loop would make every turn of the loop
+compute a select timeout, which cost a loopback echo ~7% of its CPU); when it has not run for the
+blocked threshold, `loop.blocked` is sent while the loop is still stuck (with the loop
 thread's stack from `sys._current_frames()` and the running task), and again when the heartbeat
 finally runs (`recovered`, total duration). When C code holds the GIL no Python thread runs, so a
 client may open a `faulthandler` channel: faulthandler's own C watchdog thread, re-armed every
@@ -43,15 +45,23 @@ def frozen():
 HEARTBEAT = 0.05
 
 
-_last_tick = [time.monotonic()]
+_gil_wait = [0.0]
+
+
+def note_wait(seconds, timeout):
+    """The agent thread's select() took ``seconds`` with a ``timeout``: beyond the timeout, the
+    thread waited for the GIL, which something held (C code)."""
+    _gil_wait[0] = max(0.0, seconds - timeout)
 
 
 def tick(server, now):
     threshold = server.options['blockedThresholdMs'] / 1000.0
     # When this thread itself could not run for the threshold, something held the GIL (C code):
-    # what it sees now is after the fact, so it leaves the report to the heartbeat (below).
-    starved = now - _last_tick[0] >= threshold
-    _last_tick[0] = now
+    # no loop could turn meanwhile. What it sees now is after the fact: the stacks went to the
+    # faulthandler channel if one is open, and it reports the duration now.
+    waited = _gil_wait[0]
+    _gil_wait[0] = 0.0
+    starved = waited >= threshold
     any_running = False
     for st in loops.all_states():
         if not st.running:
@@ -60,13 +70,18 @@ def tick(server, now):
         loop = st.ref()
         if loop is None:
             continue
-        if not st.hb:
-            # Start the loop's heartbeat; it then re-arms itself with call_later on the loop.
-            st.hb = True
+        if st.hb is None:
+            # Ping the loop: the time it was sent, until the loop runs it.
+            st.hb = now
             try:
                 loop.call_soon_threadsafe(_beat, st, server, st.gen)
             except Exception:
                 st.hb = None
+        if starved and not st.blocked:
+            st.blocked_task = None
+            body = blocked_body(st, loop, waited, True)
+            body['source'] = 'faulthandler' if _fh.get('armed') else 'agent'
+            dispatch.emit('loop.blocked', body)
         elif not st.blocked and not starved and now - st.beat >= HEARTBEAT + threshold:
             st.blocked = st.beat + HEARTBEAT
             dispatch.emit('loop.blocked', blocked_body(st, loop, now - st.blocked, False))
@@ -75,39 +90,25 @@ def tick(server, now):
 
 
 def _beat(st, server, gen):
-    """Runs on the loop thread every HEARTBEAT while the loop turns."""
+    """Runs on the loop thread, a tick's ping (see tick), every HEARTBEAT while the loop turns."""
     if gen != st.gen or not st.running:
         return
     now = time.monotonic()
     loop = st.ref()
-    late = now - st.beat - HEARTBEAT
     if st.blocked:
         body = blocked_body(st, loop, now - st.blocked, True)
         st.blocked = 0.0
         dispatch.emit('loop.blocked', body)
-    elif st.hb is not True and late >= server.options['blockedThresholdMs'] / 1000.0:
-        # Blocked, but no Python thread could run meanwhile to say so (C code held the GIL): the
-        # stacks went to the faulthandler channel, if one is open; report the duration now.
-        st.blocked_task = None
-        body = blocked_body(st, loop, late, True)
-        body['source'] = 'faulthandler' if _fh.get('armed') else 'agent'
-        dispatch.emit('loop.blocked', body)
     st.beat = now
-    try:
-        st.hb = loop.call_later(HEARTBEAT, _beat, st, server, gen)
-    except Exception:
-        st.hb = None
+    st.hb = None
     server.flush()
 
 
 def loop_stopped(st):
     """On the loop thread as run_forever returns: the heartbeat of this run ends."""
-    hb = st.hb
     st.hb = None
     st.gen += 1
     st.blocked = 0.0
-    if hb is not None and hb is not True:
-        hb.cancel()
 
 
 def blocked_body(st, loop, seconds, recovered):

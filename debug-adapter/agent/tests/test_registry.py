@@ -1,6 +1,7 @@
 """The task records (registry.py) in a fresh interpreter each: where they live (asyncio's weak
-reference per task), owners, ids given owners first, the creation-site budget and sampling,
-records still found by a finalizer the cyclic GC runs, the compaction of dead owner chains, other
+reference per task), owners, ids given owners first, creation sites (every one, or sampled after a busy tick),
+records still found by a finalizer the cyclic GC runs, owner ids kept after owners die, dead
+records taken out of asyncio's set, other
 WeakSets left alone, task factories chained, and no `Task-N` name taken by the agent."""
 import json
 import subprocess
@@ -59,7 +60,7 @@ class RegistryTest(unittest.TestCase):
                 return {
                     'mode': registry.mode(),
                     'record_is_weakref': isinstance(mine, weakref.ref) and mine() is me,
-                    'owners_are_main': [owner(t) is mine for t in (a, b, c)],
+                    'owners_are_main': [owner(t) == tid(me) for t in (a, b, c)],
                     'ids_owner_first': tid(me) < min(tid(a), tid(b), tid(c)),
                     'ids_stable': tid(a) == tid(a),
                 }
@@ -69,29 +70,40 @@ class RegistryTest(unittest.TestCase):
                                'owners_are_main': [True, True, True], 'ids_owner_first': True,
                                'ids_stable': True})
 
-    def test_site_budget_then_one_in_sample(self):
-        # No agent thread here, so nothing renews the budget: 3 sites, then tasks whose countdown
-        # reaches -32, -64, -96 (exactly 3 of the next 97).
+    def test_every_site_while_quiet_then_one_in_sample_after_a_busy_tick(self):
+        # No agent thread here: the test calls refill() where the agent's tick would.
         src = '''
             async def leaf():
                 pass
+            def batch(n):
+                return [asyncio.create_task(leaf()) for _ in range(n)]  # SITE
             async def main():
-                registry._budget[0] = 3
-                ts = [asyncio.create_task(leaf()) for _ in range(100)]  # SITE1
-                lines = [site(t) for t in ts]
-                await asyncio.gather(*ts)
+                out = {}
+                ts = batch(10)  # a quiet start: every site
+                out['quiet'] = [site(t) is not None for t in ts]
+                registry.refill()
+                ts += batch(registry.SITE_BUDGET + 1)
+                registry.refill()  # that tick was busy: sampled from now on
+                more = batch(300)
+                out['busy'] = sorted({(tid(t) % registry.SAMPLE == 0) == (site(t) is not None)
+                                      for t in more})
+                out['busy_some'] = 0 < sum(1 for t in more if site(t) is not None) < len(more) // 2
+                out['lines'] = sorted({site(t) for t in ts + more} - {None})
+                registry.refill()  # 200 is quiet again
+                out['again'] = [site(t) is not None for t in batch(5)]
+                registry.refill(); registry.refill()
+                busy = batch(registry.SITE_BUDGET + 1)
                 registry.record_all_sites(True)
-                more = [asyncio.create_task(leaf()) for _ in range(50)]  # SITE2
-                all_lines = {site(t) for t in more}
-                await asyncio.gather(*more)
-                return {'first': lines[:4], 'sited': sum(1 for x in lines if x), 'sampled_at':
-                        [i for i, x in enumerate(lines) if x and i >= 3], 'all': sorted(all_lines)}
+                registry.refill()
+                out['forced'] = all(site(t) is not None for t in batch(100))
+                await asyncio.gather(*ts, *more, *busy)
+                return out
             print(json.dumps(asyncio.run(main())))
         '''
         got = run(src)
-        n = line(src, '# SITE1')
-        self.assertEqual(got, {'first': [n, n, n, None], 'sited': 6,
-                               'sampled_at': [34, 66, 98], 'all': [line(src, '# SITE2')]})
+        self.assertEqual(got, {'quiet': [True] * 10, 'busy': [True], 'busy_some': True,
+                               'lines': [line(src, '# SITE')], 'again': [True] * 5,
+                               'forced': True})
 
     def test_record_found_in_a_finalizer_run_by_the_cyclic_gc(self):
         # A pending task in a reference cycle, dropped: the GC clears weak references before it
@@ -119,12 +131,13 @@ class RegistryTest(unittest.TestCase):
         '''
         self.assertEqual(run(src), [{'site': line(src, '# SITE'), 'has_record': True}])
 
-    def test_compaction_cuts_dead_owner_chains(self):
+    def test_owner_ids_outlive_owners_and_dead_records_leave_asyncios_set(self):
         got = run('''
             async def gen3(out):
                 out.append(registry.lookup(asyncio.current_task()))
                 await asyncio.sleep(0.05)
             async def gen2(out):
+                out.append(tid(asyncio.current_task()))
                 asyncio.create_task(gen3(out))
             async def gen1(out):
                 asyncio.create_task(gen2(out))
@@ -133,16 +146,22 @@ class RegistryTest(unittest.TestCase):
                 await asyncio.create_task(gen1(out))
                 await asyncio.sleep(0.01)
                 gc.collect()
-                r3 = out[0]
-                r2 = r3.owner
-                before = (r2() is None, getattr(r2, 'owner', None) is not None)
-                tid2 = registry.tid(r2)
-                registry.compact(10.0 ** 9)
-                after = (getattr(r2, 'owner', None) is None, r3.owner is r2, registry.tid(r2) == tid2)
-                return {'before': before, 'after': after}
+                tid2, r3 = out
+                s = asyncio.tasks._scheduled_tasks if hasattr(asyncio.tasks, '_scheduled_tasks') else asyncio.tasks._all_tasks
+                many = [asyncio.create_task(asyncio.sleep(0)) for _ in range(100)]
+                await asyncio.gather(*many)
+                del many
+                await asyncio.sleep(0)
+                gc.collect()
+                registry.commit()
+                live = [r for r in s.data if r() is not None]
+                return {'owner_kept': r3.owner == tid2, 'owner_is_int': type(r3.owner).__name__,
+                        'data': len(s.data), 'live': len(live), 'len': len(s)}
             print(json.dumps(asyncio.run(main())))
         ''')
-        self.assertEqual(got, {'before': [True, True], 'after': [True, True, True]})
+        # live: main and gen3 (asleep); nothing else left in asyncio's set once committed
+        self.assertEqual(got, {'owner_kept': True, 'owner_is_int': 'int', 'data': 2, 'live': 2,
+                               'len': 2})
 
     def test_other_weaksets_are_left_alone(self):
         got = run('''
@@ -176,7 +195,7 @@ class RegistryTest(unittest.TestCase):
                 await t
                 loop.set_task_factory(None)
                 return {'same': same, 'made': len(made), 'site': site(t),
-                        'owner': owner(t) is registry.lookup(asyncio.current_task()),
+                        'owner': owner(t) == tid(asyncio.current_task()),
                         'reset': loop.get_task_factory() is None}
             print(json.dumps(asyncio.run(main())))
         '''
