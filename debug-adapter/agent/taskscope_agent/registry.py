@@ -4,13 +4,14 @@ Where the record lives. asyncio (3.10-3.13) registers every new task, from its c
 `weakref.WeakSet` (`asyncio.tasks._scheduled_tasks`; `_all_tasks` before 3.12) by calling its
 `add` method: it makes one weak reference to the task. `install()` gives that one set object an
 `add` of its own (an instance attribute, which asyncio's C and Python code both find before the
-class's method; other WeakSets are untouched) that makes that reference a `Record`: a
-`weakref.ref` subclass with slots for what the agent learns. So the record costs what asyncio paid
-anyway plus a few slot stores, lives exactly as long as the task, cannot be inherited by another
-task, and every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)` called
-directly, a user task factory installed at any time (we are called from inside the Task
+class's method; other WeakSets are untouched) that makes that reference the task's *record*: a
+plain `weakref.ref` whose callback is the agent's. What the agent learns is in dicts keyed by
+records: `_owner` (record -> the owner's record; insertion order is creation order), `_sites`,
+`_tids`. So every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)`
+called directly, a user task factory installed at any time (we are called from inside the Task
 constructor, whoever calls it), loops that are not `BaseEventLoop`s but use asyncio's Task
-(uvloop). A dead task's Record leaves the set in batches (`commit`), not one Python call each.
+(uvloop). A dead task's record leaves the set and `_owner` in batches (`commit`), not one Python
+call each.
 
 Where asyncio does not register tasks that way (3.14 keeps native tasks in C lists), a probe at
 install time notices and the agent wraps `loop.create_task` instead, making the same records and
@@ -20,36 +21,38 @@ replaced) when they finished inside the constructor and never register.
 
 What a record holds, and what it costs. Measured with callgrind on bench/agent.mjs's 'spawn'
 stress workload, whose tasks do nothing, so the hook is all there is to see (`hooks.install()`
-in-process, sites sampled): about 3.4k / 2.9k instructions per task on 3.12 / 3.13, +4.9% / +4.4%
-of such a task (3.10: +3.4%, 3.11: +4.6%). Of that, on 3.12: the cyclic GC's visits of the
-Record (a heap-type subclass: each collection that sees it walks its type) ~0.6k, the owner
-(`current_task` and, when the owner changed, finding its Record) ~1.0k, the rest creating and
-freeing the Record and its id and the hook's own bytecode.
-- the owner = the task running when this one was created, kept as the owner's id (an int: the
-  owner's Record is not kept alive by its children, and the GC has nothing to follow).
-- the id, from a counter as the record is made: stable, never reused, in creation order (a tree
-  lists siblings as they were made).
+in-process, sites sampled): about 3.0k / 2.7k instructions per task on 3.12 / 3.13, +4.3% /
++4.2% of such a task. CPU time (the fastest of repeated runs, same setup) agreed within the
+noise on 3.12: ~+5% spawn, ~+3% for tasks doing a request's least work.
+- the owner = the task running when this one was created, kept as the owner's record (a weak
+  reference: the owner's task is not kept alive by its children, and its id stays known).
+- the id: given when first asked for (`tid`), to every record made since the last one given an
+  id, in `_owner`'s order, so ids are stable, never reused and in creation order (a tree lists
+  siblings as they were made) at no cost to the hot path.
 - the creation site = the first user frame's (code, lasti), asyncio internals skipped, the line
-  resolved only when somebody asks: ~2.5k more (walking the stack costs Python calls). Recorded
-  for every task while the last agent tick (50 ms) saw at most `SITE_BUDGET` new tasks (about
-  10,000 a second; `refill`), otherwise for ids that are multiples of `SAMPLE`: the agent thread
-  switches the set's `add` between the two. `record_all_sites(True)` (agent option `--all-sites`)
-  records every site whatever the rate.
-Before this design (a `create_task` wrapper and a tuple on each task) the same cost was about 10k
-/ 11.8k (+14.5% / +18.3%); with `WeakSet.add` replaced for every set and a Python callback per
-dead task, 4.0k / 4.4k.
+  resolved only when somebody asks: ~2.5k instructions more (walking the stack costs Python
+  calls). Recorded for every task while the last agent tick (50 ms) saw at most `SITE_BUDGET`
+  new tasks (about 10,000 a second; `refill`), otherwise for one task in `SAMPLE`: the agent
+  thread switches the set's `add` between the two. `record_all_sites(True)` (agent option
+  `--all-sites`) records every site whatever the rate.
+Designs measured on the way (3.12 / 3.13, same workload): a `create_task` wrapper and a tuple on
+each task, +14.5% / +18.3%; `WeakSet.add` replaced for every set with a slotted `weakref.ref`
+subclass holding id, owner and site, and a Python callback per dead task, +5.9% / +6.9%; the
+same subclass with batched removal, +4.9% / +4.4% in instructions but +7-11% in CPU time (the
+cyclic GC walks a heap-type subclass slot by slot at every collection that sees it).
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
-`find_task(tid)`, `lookup(task)` -> the Record or None, `adopt(task)` -> the Record, made if
-missing, `tid(rec)` -> int, `owner_id(rec)` -> protocol id or None, `eager(rec)`, `coro_name(rec)`,
-`sites(rec)`, `created_at(rec)`, `records()` -> every live task's Record (cheaper than iterating
-the WeakSet).
+`find_task(tid)`, `lookup(task)` -> the record or None, `adopt(task)` -> the record, made if
+missing, `tid(rec)` -> int, `owner_of(rec)` -> the owner's record or None, `owner_id(rec)` ->
+protocol id or None, `eager(rec)`, `coro_name(rec)`, `sites(rec)`, `created_at(rec)`, `records()`
+-> weak references to every task (cheaper than iterating the WeakSet).
 """
 import asyncio
 import collections
 import itertools
 import os
 import sys
+import threading
 import weakref
 
 try:
@@ -59,45 +62,52 @@ except ImportError:  # pragma: no cover - always present in CPython
 
 _getframe = sys._getframe
 _modulename = getattr(sys, '_getframemodulename', None)
-_ids = [itertools.count(1)]  # ids of tasks, in creation order (install() starts a fresh one)
+_ids = [itertools.count(1)]  # ids of tasks, given in creation order (tid; install() starts anew)
 _loop_ids = itertools.count(1)
 _getweakrefs = weakref.getweakrefs
 _islice = itertools.islice
+_repeat = itertools.repeat
+_ref = weakref.ref
 
 SITE_BUDGET = 500     # tasks per agent tick (50 ms) up to which every task gets its creation site
-SAMPLE = 128          # in a tick after a busier one, tasks whose id is a multiple of SAMPLE do
+SAMPLE = 128          # in a tick after a busier one, one task in SAMPLE does
 SAMPLE_MASK = SAMPLE - 1
 COMMIT_MASK = 31      # every 32 tasks made, dead tasks' records leave asyncio's set (see commit)
 _all_sites = [False]  # record_all_sites(): every site whatever the rate
 _sites_now = [True]   # every site now (the last tick was quiet), else sampled
-_issued = [0]         # ids issued at the last tick
+_made = [itertools.count(1)]  # tasks made (the hot path's counter: commits and sampling)
+_issued = [0]         # tasks made at the last tick
 _created_hook = [None]  # callable(task) when task-created events are wanted, else None
-_eager_done = collections.deque(maxlen=1000)  # Records of eager tasks done at creation
-_eager_info = {}      # Record of an eager task -> its coroutine's name (dead ones: compact)
-_own = set()          # Records not held by asyncio's WeakSet (adopted, fallback path, eager)
-_unregistered = set() # Records adopted for a task that may still register (an eager task's
+_eager_done = collections.deque(maxlen=1000)  # records of eager tasks done at creation
+_eager_info = {}      # record of an eager task -> its coroutine's name (dead ones: compact)
+_own = set()          # records not held by asyncio's WeakSet (adopted, fallback path, eager)
+_unregistered = set() # records adopted for a task that may still register (an eager task's
                       # first step): the hot path reuses them; checked only while non-empty
 _mode = ['none']      # 'weakset' | 'create_task' once installed
+
+# A task's record is the agent's weak reference to it (asyncio's own, in its task set): a plain
+# `weakref.ref` whose callback is `_cb[0]` (or `_dead_own` for the agent's own), what the agent
+# learns is in dicts keyed by it.
+_owner = {}           # record -> the owner's record, or None; in creation order (insertion)
+_sites = {}           # record -> (code, lasti) of the creation site (dead ones: _prune_sites)
+_tids = {}            # record -> int id, given when first asked for (tid), in creation order
+_dead_tids = []       # records of dead tasks that have ids (compact drops the ids nobody needs)
+_pend = [[]]          # the list dead records are appended to (asyncio's set's pending removals)
+_cb = [None]          # the weak-reference callback of records: _pend[0].append, one object
+_id_lock = threading.RLock()
+_compact_lock = threading.Lock()
 
 
 def _next_id():
     return next(_ids[0])
 
 
-class Record(weakref.ref):
-    """A weak reference to a task with what the agent learnt at its creation. Unset slots read
-    as absent (use the module functions, which default them)."""
-    __slots__ = ('_tid', 'owner', 'site')  # owner: the owner's id (an int: nothing for the
-    # cyclic GC to follow, and an owner's record is not kept alive by its children)
-
-
-def _dead_record():
-    """A Record whose task is gone (a start value for caches of records)."""
+def _gone_ref():
+    """A record whose task is gone (a start value for caches of records)."""
     class _Gone:
         pass
     gone = _Gone()
-    r = Record(gone)
-    r._tid = 0
+    r = _ref(gone)
     del gone
     return r
 
@@ -161,14 +171,28 @@ def _site(rec, depth):
                 f = f.f_back
             if f is None:
                 return
-        rec.site = (f.f_code, f.f_lasti)
+        _sites[rec] = (f.f_code, f.f_lasti)
+        if len(_sites) > _sites_cap[0]:
+            _prune_sites()
     except Exception:
         pass
 
 
 def _issued_so_far():
-    r = repr(_ids[0])  # 'count(N)': N is the next id
+    r = repr(_made[0])  # 'count(N)': N is the next
     return int(r[r.index('(') + 1:-1]) - 1
+
+
+_sites_cap = [4096]
+
+
+def _prune_sites():
+    """Drops the sites of dead tasks (here rather than as each task dies: only tasks with a site
+    pay, and a finalizer the cyclic GC runs still finds its task's site)."""
+    global _sites
+    live = {r: v for r, v in listed(_sites.items()) if r() is not None}
+    _sites_cap[0] = max(4096, 2 * len(live))
+    _sites = live
 
 
 def refill():
@@ -198,15 +222,20 @@ def set_created_hook(fn):
     _apply()
 
 
-def _site_due(rec):
+def _site_due():
     """Off the hot path: does this task get its creation site (see refill)?"""
-    return _sites_now[0] or not getattr(rec, '_tid', 1) & SAMPLE_MASK
+    return _sites_now[0] or _all_sites[0] or not next(_made[0]) & SAMPLE_MASK
+
+
+def _is_record(r):
+    cb = r.__callback__
+    return cb is not None and (cb is _cb[0] or cb is _dead_own)
 
 
 def _find(task):
-    """The Record among the weak references to a live ``task``, or None."""
+    """The record among the weak references to a live ``task``, or None."""
     for r in _getweakrefs(task):
-        if r.__class__ is Record:
+        if _is_record(r):
             return r
     return None
 
@@ -218,18 +247,18 @@ def _reuse(item):
     return r
 
 
-def _owner_id(owner):
-    """The id of ``owner`` (the task running now), its Record made if it has none yet: an eager
-    task creating children during its first step, or a task that predates the agent."""
-    return (_find(owner) or _adopt_new(owner, maybe_unregistered=True))._tid
+def _owner_record(owner):
+    """The record of ``owner`` (the task running now), made if it has none yet: an eager task
+    creating children during its first step, or a task that predates the agent."""
+    return _find(owner) or _adopt_new(owner, maybe_unregistered=True)
 
 
 def _adopt_new(task, maybe_unregistered=False):
-    rec = Record(task, _dead_own)
-    rec._tid = _next_id()
+    rec = _ref(task, _dead_own)
+    _owner[rec] = None
     s = _sched[0]
-    if maybe_unregistered and s is not None and rec not in s.data:
-        _unregistered.add(rec)  # weak references compare equal when their tasks are the same
+    if maybe_unregistered and s is not None:
+        _unregistered.add(rec)
     else:
         _own.add(rec)
     return rec
@@ -238,56 +267,51 @@ def _adopt_new(task, maybe_unregistered=False):
 # -- the hot path: what asyncio's task set calls to add a task -----------------------------------
 
 _sched = [None]
-_dead = [None]  # the weak-reference callback of the Records asyncio's set holds (install)
 _hooks = {}     # (every site, created events) -> the set's `add` for that case (install)
 
 
-def _make_add(sched, current, ids):
+def _make_add(sched, current, made):
     """The `add` of asyncio's task set (an attribute of that one WeakSet object, which asyncio's
     C code and Python code both look up before the class's method). It runs once per task, so
-    it is written for speed: closure cells only, no call that is not needed, a site only for
-    ids that are multiples of SAMPLE (`_hooks` adds the rest when every site is wanted), the
-    set's pending removals committed every 32 (`WeakSet.add` commits at every call)."""
+    it is written for speed: closure cells only, no call that is not needed; every 32 tasks the
+    set's pending removals are committed (`WeakSet.add` commits at every call), and a site is
+    taken for one task in SAMPLE (`_hooks` adds the rest when every site is wanted)."""
     unregistered = _unregistered
     getweakrefs = _getweakrefs
     site = _site
-    rec_cls = Record
-    dead = _dead[0]
+    ref = _ref
+    cb = _cb[0]
+    owners = _owner
     data_add = sched.data.add
     mask = SAMPLE_MASK
     commit_mask = COMMIT_MASK
-    last = _dead_record()  # the last owner's Record, and its id: a spawning task makes many
-    last_id = 0            # in a row
+    last = _gone_ref()  # the last owner's record: a spawning task makes many in a row
 
     def add(item):
-        nonlocal last, last_id
+        nonlocal last
         if unregistered:
             # Adopted earlier (an eager task whose children needed its record): reuse it.
-            r = _reuse(item)
-            if r is None:
-                r = rec_cls(item, dead)
-                r._tid = next(ids)
-            tid = r._tid
+            r = _reuse(item) or ref(item, cb)
         else:
-            r = rec_cls(item, dead)
-            r._tid = tid = next(ids)
+            r = ref(item, cb)
         data_add(r)
         try:
             owner = current(item._loop)
-            if owner is not None:
-                if last() is owner:
-                    r.owner = last_id
-                elif owner is not item:
-                    for o in getweakrefs(owner):
-                        if o.__class__ is rec_cls:
-                            break
-                    else:
-                        o = _adopt_new(owner, True)
-                    r.owner = last_id = o._tid
-                    last = o
-            if not tid & commit_mask:
+            if owner is None:
+                owners[r] = None
+            elif last() is owner:
+                owners[r] = last
+            elif owner is not item:
+                for o in getweakrefs(owner):
+                    if o.__callback__ is cb:
+                        break
+                else:
+                    o = _owner_record(owner)
+                owners[r] = last = o
+            n = next(made)
+            if not n & commit_mask:
                 commit()
-                if not tid & mask:
+                if not n & mask:
                     site(r, 1)
         except Exception:
             pass
@@ -300,7 +324,7 @@ def _variants(add):
     def every_site(item):
         r = add(item)
         try:
-            if getattr(r, 'site', None) is None:
+            if r not in _sites:
                 site(r, 1)
         except Exception:
             pass
@@ -332,17 +356,16 @@ def _apply():
         s.add = _hooks[_sites_now[0] or _all_sites[0], _created_hook[0] is not None]
 
 
-# The records of dead tasks. asyncio's set holds a Record until its task dies; the Record's
-# weak-reference callback is then the C method `append` of the set's own `_pending_removals` list
-# (no Python frame per task), and `commit` takes them out of the set in C, a batch at a time
-# (every 32 tasks made, every agent tick, when a loop stops; the set's own iteration
-# commits too). Committed ones stay in `_recent_dead` a while. Both are for finalizers run by the
-# cyclic GC: it clears weak references *before* it runs them, and the finalizer is what reports a
-# task destroyed while pending or an exception never retrieved; `lookup` finds the record there by
-# the task's hash, which the reference caches. (A Python `gc.callbacks` hook to keep records only
-# during collections gave the interpreter a thread switch inside every collection, also inside C
-# code of the agent's thread reading a frame, and 3.11 crashed.)
-_recent_dead = collections.deque(maxlen=2048)
+# The records of dead tasks. A record's weak-reference callback is the C method `append` of
+# asyncio's set's own `_pending_removals` list (no Python frame per task), and `commit` takes them
+# out of the set and `_owner` in C, a batch at a time (every 32 tasks made, every agent
+# tick, when a loop stops; the set's own iteration commits too). Until then `lookup` finds them
+# by the task's hash, which the reference caches: for finalizers run by the cyclic GC, which
+# clears weak references *before* it runs them, and the finalizer is what reports a task
+# destroyed while pending or an exception never retrieved. Ids given to dead tasks stay while a
+# live task names them as its owner (compact). (A Python `gc.callbacks` hook to keep records
+# only during collections gave the interpreter a thread switch inside every collection, also
+# inside C code of the agent's thread reading a frame, and 3.11 crashed.)
 
 
 def commit():
@@ -351,9 +374,9 @@ def commit():
     `all_tasks` retries a copy that another thread's change interrupted); each record is popped
     once, in C."""
     s = _sched[0]
-    if s is None or not s._pending_removals or s._iterating:
+    pending = _pend[0]
+    if not pending or (s is not None and s._iterating):
         return
-    pending = s._pending_removals
     got = []
     try:
         # pops in C; another thread can pop too (the set's own commit), so an IndexError at the
@@ -361,31 +384,46 @@ def commit():
         got.extend(_islice(iter(pending.pop, None), len(pending)))
     except IndexError:
         pass
-    s.data.difference_update(got)
-    _recent_dead.extend(got)
+    if s is not None:
+        s.data.difference_update(got)
+    collections.deque(map(_owner.pop, got, _repeat(None)), 0)
+    if _tids:
+        _dead_tids.extend(filter(_tids.__contains__, got))
 
 
 def _dead_own(r):
-    """The callback of Records the agent made itself (adopted, fallback path, eager); asyncio's
-    set may hold one too (an adopted eager task that registered after its first step), which
-    the set's own callback then drops."""
+    """The callback of records the agent made itself (adopted, fallback path, eager); asyncio's
+    set may hold one too (an adopted eager task that registered after its first step): `commit`
+    takes it out of both."""
     _own.discard(r)
     _unregistered.discard(r)
-    dead = _dead[0]
-    (dead or _recent_dead.append)(r)
+    _pend[0].append(r)
 
 
 _compacted = [0.0]
 
 
 def compact(now, every=5.0):
-    """Every few seconds (agent thread): forgets the coroutine names of dead eager tasks."""
+    """Every few seconds (agent thread): forgets the coroutine names of dead eager tasks and the
+    ids of dead tasks no live task names as its owner."""
     if now - _compacted[0] < every:
         return
     _compacted[0] = now
     for r in list(_eager_info):
         if r() is None:
             _eager_info.pop(r, None)
+    if _dead_tids and _compact_lock.acquire(False):
+        try:
+            old = _dead_tids[:]
+            owners = set(listed(_owner.values()))
+            keep = [r for r in old if r in owners]
+            for r in old:
+                if r not in owners:
+                    _tids.pop(r, None)
+            del _dead_tids[:len(old)]  # commit only appends
+            _dead_tids.extend(keep)
+        finally:
+            _compact_lock.release()
 
 
 def _current_getter():
@@ -414,7 +452,7 @@ class _ProbeLoop:
 
 
 def _probe():
-    """Does constructing a Task call our WeakSet.add (3.10-3.13), or not (3.14 native tasks)?"""
+    """Does constructing a Task call our `add` (3.10-3.13), or not (3.14 native tasks)?"""
     async def probe():
         return None
     coro = probe()
@@ -438,17 +476,21 @@ def install():
     sched = _task_set()
     if sched is not None and 'add' not in vars(sched):
         _sched[0] = sched
-        _dead[0] = sched._pending_removals.append
+        _pend[0] = sched._pending_removals
+        _cb[0] = _pend[0].append
         sched.add = _make_add(sched, _current_getter(), itertools.count(1))
         found = _probe()
         del sched.add
         if found:
-            _ids[0] = ids = itertools.count(1)  # the probe's task took no id of the program's
-            _hooks.update(_variants(_make_add(sched, _current_getter(), ids)))
+            commit()
+            _hooks.update(_variants(_make_add(sched, _current_getter(), _made[0])))
             _mode[0] = 'weakset'
             _apply()
             return
         _sched[0] = None
+        _owner.clear()
+    _pend[0] = []
+    _cb[0] = _pend[0].append
     _mode[0] = 'create_task'
     import asyncio.base_events as be
     be.BaseEventLoop.create_task = _wrap_create_task(be.BaseEventLoop.create_task)
@@ -477,10 +519,12 @@ def _ensure(task, owner, depth):
     new = rec is None
     if new:
         rec = _adopt_new(task)
-    if owner is not None and owner is not task and getattr(rec, 'owner', None) is None:
-        rec.owner = _owner_id(owner)
-    if _site_due(rec):
+    if owner is not None and owner is not task and _owner.get(rec) is None:
+        _owner[rec] = _owner_record(owner)
+    if _site_due():
         _site(rec, depth + 1)
+    if _sched[0] is None and len(_pend[0]) > COMMIT_MASK:
+        commit()  # the fallback mode has no `add` to do it
     if new and _created_hook[0] is not None:
         _created_hook[0](task)
     return rec
@@ -503,9 +547,9 @@ def wrap_task_factory(factory, current=None):
                 if rec in _unregistered:  # it will not register now: keep it ourselves
                     _unregistered.discard(rec)
                     _own.add(rec)
-                if getattr(rec, 'owner', None) is None and owner is not None and owner is not task:
-                    rec.owner = _owner_id(owner)
-                if getattr(rec, 'site', None) is not None or _sites_now[0] or _all_sites[0]:
+                if _owner.get(rec) is None and owner is not None and owner is not task:
+                    _owner[rec] = _owner_record(owner)
+                if rec in _sites or _sites_now[0] or _all_sites[0]:
                     _site(rec, 1)  # the hook saw the factory's frame as the site
             eager_now = task.done() or getattr(task, '_fut_waiter', None) is not None
             if eager_now:
@@ -530,8 +574,7 @@ def lookup(task):
         return None
     if r is not None:
         return r
-    s = _sched[0]
-    dead = list(_recent_dead) + (list(s._pending_removals) if s is not None else [])
+    dead = list(_pend[0])
     if dead:
         # A task in a finalizer run by the cyclic GC: its reference was cleared just before.
         h = hash(task)
@@ -554,8 +597,35 @@ def adopt(task):
 
 
 def tid(rec):
-    """The int id of a record (every record gets one as it is made)."""
-    return rec._tid
+    """The int id of a record: given when first asked for, to every record made since the last
+    one that has one, in the order they were made (so ids follow creation order and cost the
+    hot path nothing)."""
+    t = _tids.get(rec)
+    return t if t is not None else _give_ids(rec)
+
+
+def _give_ids(rec):
+    with _id_lock:
+        t = _tids.get(rec)
+        if t is not None:
+            return t
+        for _ in range(10):
+            new = []
+            try:
+                for r in reversed(_owner):  # the newest first, back to the last with an id
+                    if r in _tids:
+                        break
+                    new.append(r)
+                break
+            except RuntimeError:  # another thread made a task meanwhile
+                continue
+        ids = _ids[0]
+        for r in reversed(new):
+            _tids[r] = next(ids)
+        t = _tids.get(rec)
+        if t is None:  # a record no longer (or never) in _owner: a dead task's
+            t = _tids[rec] = next(ids)
+        return t
 
 
 def listed(collection):
@@ -570,9 +640,13 @@ def listed(collection):
 
 
 def records():
-    """The Records of live tasks asyncio registered plus the agent's own (a list, safe to keep)."""
+    """Weak references to every task: asyncio's set's (the agent's records, and plain ones for
+    tasks made before it was installed) and the agent's own records (a list, safe to keep); dead
+    tasks' are among them until committed."""
     s = _sched[0]
-    out = listed(s.data) if s is not None else []
+    if s is None:
+        return listed(_owner)
+    out = listed(s.data)
     for extra in (_own, _unregistered):
         if extra:
             out.extend(listed(extra))
@@ -594,10 +668,15 @@ def task_id(task):
     return str(tid(adopt(task)))
 
 
+def owner_of(rec):
+    """The record of the task that created ``rec``'s, or None."""
+    return _owner.get(rec) if rec is not None else None
+
+
 def owner_id(rec):
     """The protocol id of the record's owner, or None."""
-    o = getattr(rec, 'owner', None) if rec is not None else None
-    return None if o is None else str(o)
+    o = owner_of(rec)
+    return None if o is None else str(tid(o))
 
 
 def eager(rec):
@@ -634,7 +713,7 @@ def frame_of(code, lasti):
 
 def sites(rec):
     """Creation frames of a record, innermost first (the first user frame only, see above)."""
-    site = getattr(rec, 'site', None) if rec is not None else None
+    site = _sites.get(rec) if rec is not None else None
     if site is None:
         return []
     return [frame_of(*site)]
@@ -645,7 +724,7 @@ _frames = {}
 
 def created_at(rec):
     """The first creation frame of a record (one dict per site, shared: read-only), or None."""
-    site = getattr(rec, 'site', None)
+    site = _sites.get(rec)
     if site is None:
         return None
     code, lasti = site

@@ -43,12 +43,12 @@ def infos(task_list, graph=None, currents=None):
     out = []
     adopt = registry.adopt
     tid = registry.tid
-    owner_id = registry.owner_id
+    owner_of = registry.owner_of
     eager = registry.eager
     created_at = registry.created_at
     summary = tasks.summary
     state_of = tasks.state_of
-    owners = {}  # id(owner Record) -> protocol id (10k workers of one owner: one lookup)
+    owners = {}  # owner record -> protocol id (10k workers of one owner: one lookup)
     for t in task_list:
         rec = adopt(t)
         loop = t._loop
@@ -67,13 +67,13 @@ def infos(task_list, graph=None, currents=None):
         lid = lcache.get(id(loop))
         if lid is None:
             lid = lcache[id(loop)] = loops.state(loop).id
-        o = getattr(rec, 'owner', None)
+        o = owner_of(rec)
         if o is None:
             oid = None
         else:
             oid = owners.get(o)
             if oid is None:
-                oid = owners[o] = str(o)
+                oid = owners[o] = str(tid(o))
         out.append({'id': str(tid(rec)), 'name': t.get_name(),
                     'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
                     'state': st, 'owner': oid, 'awaitedBy': by, 'awaiting': awaiting,

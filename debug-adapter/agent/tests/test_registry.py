@@ -1,8 +1,8 @@
 """The task records (registry.py) in a fresh interpreter each: where they live (asyncio's weak
-reference per task), owners, ids given owners first, creation sites (every one, or sampled after a busy tick),
-records still found by a finalizer the cyclic GC runs, owner ids kept after owners die, dead
-records taken out of asyncio's set, other
-WeakSets left alone, task factories chained, and no `Task-N` name taken by the agent."""
+reference per task), owners, ids in creation order however late they are asked for, creation
+sites (every one, or sampled after a busy tick), records still found by a finalizer the cyclic
+GC runs, owner ids kept after owners die, dead records taken out of asyncio's set, other WeakSets
+left alone, task factories chained, and no `Task-N` name taken by the agent."""
 import json
 import subprocess
 import sys
@@ -21,9 +21,8 @@ def site(t):
 def tid(t):
     return registry.tid(registry.lookup(t))
 def owner(t):
-    r = registry.lookup(t)
-    o = getattr(r, 'owner', None)
-    return None if o is None else o
+    o = registry.owner_id(registry.lookup(t))
+    return None if o is None else int(o)
 '''
 
 
@@ -50,6 +49,10 @@ class RegistryTest(unittest.TestCase):
         got = run('''
             async def leaf():
                 await asyncio.sleep(0)
+            def late_ids():
+                x, y, z = (asyncio.create_task(leaf()) for _ in range(3))
+                last = tid(z)  # asked for first: x and y get theirs, in order, at the same time
+                return tid(x) < tid(y) < last
             async def main():
                 me = asyncio.current_task()
                 a = asyncio.create_task(leaf())
@@ -63,12 +66,13 @@ class RegistryTest(unittest.TestCase):
                     'owners_are_main': [owner(t) == tid(me) for t in (a, b, c)],
                     'ids_owner_first': tid(me) < min(tid(a), tid(b), tid(c)),
                     'ids_stable': tid(a) == tid(a),
+                    'ids_in_creation_order': late_ids(),
                 }
             print(json.dumps(asyncio.run(main())))
         ''')
         self.assertEqual(got, {'mode': 'weakset', 'record_is_weakref': True,
                                'owners_are_main': [True, True, True], 'ids_owner_first': True,
-                               'ids_stable': True})
+                               'ids_stable': True, 'ids_in_creation_order': True})
 
     def test_every_site_while_quiet_then_one_in_sample_after_a_busy_tick(self):
         # No agent thread here: the test calls refill() where the agent's tick would.
@@ -155,12 +159,12 @@ class RegistryTest(unittest.TestCase):
                 gc.collect()
                 registry.commit()
                 live = [r for r in s.data if r() is not None]
-                return {'owner_kept': r3.owner == tid2, 'owner_is_int': type(r3.owner).__name__,
+                return {'owner_kept': registry.owner_id(r3) == str(tid2),
                         'data': len(s.data), 'live': len(live), 'len': len(s)}
             print(json.dumps(asyncio.run(main())))
         ''')
         # live: main and gen3 (asleep); nothing else left in asyncio's set once committed
-        self.assertEqual(got, {'owner_kept': True, 'owner_is_int': 'int', 'data': 2, 'live': 2,
+        self.assertEqual(got, {'owner_kept': True, 'data': 2, 'live': 2,
                                'len': 2})
 
     def test_other_weaksets_are_left_alone(self):
