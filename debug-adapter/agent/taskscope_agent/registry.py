@@ -713,25 +713,35 @@ def frame_of(code, lasti):
 
 def sites(rec):
     """Creation frames of a record, innermost first (the first user frame only, see above)."""
-    site = _sites.get(rec) if rec is not None else None
-    if site is None:
-        return []
-    return [frame_of(*site)]
+    site = created_at(rec) if rec is not None else None
+    return [] if site is None else [dict(site)]
 
 
 _frames = {}
 
 
 def created_at(rec):
-    """The first creation frame of a record (one dict per site, shared: read-only), or None."""
+    """The first creation frame of a record (one dict per site, shared: read-only), or None. The
+    resolved dict replaces the (code, lasti) the hot path stored: the next listing reads it
+    without hashing a code object."""
     site = _sites.get(rec)
-    if site is None:
-        return None
-    code, lasti = site
+    if site is None or site.__class__ is dict:
+        return site
     got = _frames.get(site)
     if got is None:
-        got = frame_of(code, lasti)
+        got = frame_of(*site)
         if len(_frames) > 20000:
             _frames.clear()
         _frames[site] = got
+    if rec in _sites:
+        _sites[rec] = got
     return got  # shared by every task created there: read-only
+
+
+def describe(rec):
+    """(id, owner's record or None, created_at, eager) of a record: the list view's fields in
+    one call."""
+    t = _tids.get(rec)
+    if t is None:
+        t = _give_ids(rec)
+    return t, _owner.get(rec), created_at(rec), rec in _eager_info

@@ -35,22 +35,20 @@ def state(t):
     return tasks.state_of(t, cur)
 
 
-def infos(task_list, graph=None, currents=None):
-    """TaskInfo for each task of ``task_list`` (same order)."""
+def infos(task_list, graph=None, currents=None, recs=None):
+    """TaskInfo for each task of ``task_list`` (same order); ``recs``: their records, if known."""
     graph = graph or tasks.Graph(task_list)
     currents = currents if currents is not None else _Currents.now(task_list)
     lcache = {}
     out = []
     adopt = registry.adopt
     tid = registry.tid
-    owner_of = registry.owner_of
-    eager = registry.eager
-    created_at = registry.created_at
+    describe = registry.describe
     summary = tasks.summary
     state_of = tasks.state_of
     owners = {}  # owner record -> protocol id (10k workers of one owner: one lookup)
-    for t in task_list:
-        rec = adopt(t)
+    for n, t in enumerate(task_list):
+        rec = recs[n] if recs is not None else adopt(t)
         loop = t._loop
         st = state_of(t, currents[id(loop)])
         if st == 'pending' or st == 'running':
@@ -67,17 +65,17 @@ def infos(task_list, graph=None, currents=None):
         lid = lcache.get(id(loop))
         if lid is None:
             lid = lcache[id(loop)] = loops.state(loop).id
-        o = owner_of(rec)
+        i, o, created, is_eager = describe(rec)
         if o is None:
             oid = None
         else:
             oid = owners.get(o)
             if oid is None:
                 oid = owners[o] = str(tid(o))
-        out.append({'id': str(tid(rec)), 'name': t.get_name(),
+        out.append({'id': str(i), 'name': t.get_name(),
                     'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
                     'state': st, 'owner': oid, 'awaitedBy': by, 'awaiting': awaiting,
-                    'location': where, 'createdAt': created_at(rec), 'loop': lid, 'eager': eager(rec)})
+                    'location': where, 'createdAt': created, 'loop': lid, 'eager': is_eager})
     return out
 
 
@@ -101,11 +99,13 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
         _listing_cache.clear()
         _listing_cache[key] = (now, keyed, graph)
     page = []
+    recs = []
     for _, r in keyed[offset:offset + limit]:
         t = r()
         if t is not None:
             page.append(t)
-    return infos(page, graph), len(keyed)
+            recs.append(r)
+    return infos(page, graph, recs=recs), len(keyed)
 
 
 def _sorted_records(include_done, loop_id):
