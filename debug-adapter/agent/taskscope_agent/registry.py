@@ -43,9 +43,10 @@ cyclic GC walks a heap-type subclass slot by slot at every collection that sees 
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
 `find_task(tid)`, `lookup(task)` -> the record or None, `adopt(task)` -> the record, made if
-missing, `tid(rec)` -> int, `owner_of(rec)` -> the owner's record or None, `owner_id(rec)` ->
-protocol id or None, `eager(rec)`, `coro_name(rec)`, `sites(rec)`, `created_at(rec)`, `records()`
--> weak references to every task (cheaper than iterating the WeakSet).
+missing, `tid(rec)` -> int, `owner_id(rec)` -> protocol id or None, `describe(rec)` -> (id,
+owner's record, created_at, eager) for the list view, `coro_name(rec)`, `sites(rec)`,
+`created_at(rec)`, `records()` -> weak references to every task (cheaper than iterating the
+WeakSet).
 """
 import asyncio
 import collections
@@ -62,7 +63,7 @@ except ImportError:  # pragma: no cover - always present in CPython
 
 _getframe = sys._getframe
 _modulename = getattr(sys, '_getframemodulename', None)
-_ids = [itertools.count(1)]  # ids of tasks, given in creation order (tid; install() starts anew)
+_ids = [itertools.count(1)]  # ids of tasks, given in creation order (tid)
 _loop_ids = itertools.count(1)
 _getweakrefs = weakref.getweakrefs
 _islice = itertools.islice
@@ -96,10 +97,6 @@ _pend = [[]]          # the list dead records are appended to (asyncio's set's p
 _cb = [None]          # the weak-reference callback of records: _pend[0].append, one object
 _id_lock = threading.RLock()
 _compact_lock = threading.Lock()
-
-
-def _next_id():
-    return next(_ids[0])
 
 
 def _gone_ref():
@@ -140,7 +137,8 @@ def _module_internal(name):
 
 
 def _site(rec, depth):
-    """Stores in ``rec`` the first user frame above ``depth`` frames up from our caller."""
+    """Records as ``rec``'s creation site the first user frame above ``depth`` frames up from our
+    caller."""
     try:
         if _modulename is not None:
             # 3.12+: find the frame by module name, which makes no frame object, then
@@ -416,9 +414,11 @@ def compact(now, every=5.0):
         try:
             old = _dead_tids[:]
             owners = set(listed(_owner.values()))
-            keep = [r for r in old if r in owners]
+            keep = []
             for r in old:
-                if r not in owners:
+                if r in owners:
+                    keep.append(r)
+                else:
                     _tids.pop(r, None)
             del _dead_tids[:len(old)]  # commit only appends
             _dead_tids.extend(keep)
@@ -668,19 +668,10 @@ def task_id(task):
     return str(tid(adopt(task)))
 
 
-def owner_of(rec):
-    """The record of the task that created ``rec``'s, or None."""
-    return _owner.get(rec) if rec is not None else None
-
-
 def owner_id(rec):
     """The protocol id of the record's owner, or None."""
-    o = owner_of(rec)
+    o = _owner.get(rec) if rec is not None else None
     return None if o is None else str(tid(o))
-
-
-def eager(rec):
-    return rec is not None and rec in _eager_info
 
 
 def coro_name(rec):
@@ -741,7 +732,4 @@ def created_at(rec):
 def describe(rec):
     """(id, owner's record or None, created_at, eager) of a record: the list view's fields in
     one call."""
-    t = _tids.get(rec)
-    if t is None:
-        t = _give_ids(rec)
-    return t, _owner.get(rec), created_at(rec), rec in _eager_info
+    return tid(rec), _owner.get(rec), created_at(rec), rec in _eager_info

@@ -69,13 +69,12 @@ class Server:
         now = time.monotonic()
         served = [s for s in self.main_sessions() if self._agent_serves(s, now)]
         rlist = [self.listener, self._wake_r] + [c.sock for c, _ in self.pending] + [s.conn.sock for s in served]
-        t0 = time.monotonic()
         try:
             ready, _, _ = select.select(rlist, [], [], TICK)
         except (OSError, ValueError):
             ready = []
             self._drop_closed()
-        watchdog.note_wait(time.monotonic() - t0, TICK)
+        watchdog.note_wait(time.monotonic() - now, TICK)
         ready = set(ready)
         if self._wake_r in ready:
             try:

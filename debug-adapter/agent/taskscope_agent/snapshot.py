@@ -79,7 +79,7 @@ def infos(task_list, graph=None, currents=None, recs=None):
     return out
 
 
-_listing_cache = {}   # (include_done, loop_id) -> (monotonic time, [(tid, Record)], graph)
+_listing_cache = {}   # (include_done, loop_id) -> (monotonic time, [(tid, record)], graph)
 LISTING_REUSE_S = 2.0
 
 
