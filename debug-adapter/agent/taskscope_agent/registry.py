@@ -6,8 +6,8 @@ Where the record lives. asyncio (3.10-3.13) registers every new task, from its c
 `add` of its own (an instance attribute, which asyncio's C and Python code both find before the
 class's method; other WeakSets are untouched) that makes that reference the task's *record*: a
 plain `weakref.ref` whose callback is the agent's. What the agent learns is in dicts keyed by
-records: `_owner` (record -> the owner's record; insertion order is creation order), `_sites`,
-`_tids`. So every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)`
+records: `_owner` (record -> the owner's record, or (owner's record, creation site) for a task
+whose site was taken; insertion order is creation order) and `_tids`. So every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)`
 called directly, a user task factory installed at any time (we are called from inside the Task
 constructor, whoever calls it), loops that are not `BaseEventLoop`s but use asyncio's Task
 (uvloop). A dead task's record leaves the set and `_owner` in batches (`commit`), not one Python
@@ -89,8 +89,9 @@ _mode = ['none']      # 'weakset' | 'create_task' once installed
 # A task's record is the agent's weak reference to it (asyncio's own, in its task set): a plain
 # `weakref.ref` whose callback is `_cb[0]` (or `_dead_own` for the agent's own), what the agent
 # learns is in dicts keyed by it.
-_owner = {}           # record -> the owner's record, or None; in creation order (insertion)
-_sites = {}           # record -> (code, lasti) of the creation site (dead ones: _prune_sites)
+_owner = {}           # record -> the owner's record or None, or for a record with a creation
+                      # site (owner's record or None, site): the site is (code, lasti), replaced
+                      # by its resolved frame dict when first read; in creation order (insertion)
 _tids = {}            # record -> int id, given when first asked for (tid), in creation order
 _dead_tids = []       # records of dead tasks that have ids (compact drops the ids nobody needs)
 _pend = [[]]          # the list dead records are appended to (asyncio's set's pending removals)
@@ -169,28 +170,34 @@ def _site(rec, depth):
                 f = f.f_back
             if f is None:
                 return
-        _sites[rec] = (f.f_code, f.f_lasti)
-        if len(_sites) > _sites_cap[0]:
-            _prune_sites()
+        _set_site(rec, (f.f_code, f.f_lasti))
     except Exception:
         pass
+
+
+def _set_site(rec, site):
+    o = _owner.get(rec)
+    _owner[rec] = (o[0] if o.__class__ is tuple else o, site)
+
+
+def _owner_of(rec):
+    o = _owner.get(rec)
+    return o[0] if o.__class__ is tuple else o
+
+
+def _set_owner(rec, owner):
+    o = _owner.get(rec)
+    _owner[rec] = (owner, o[1]) if o.__class__ is tuple else owner
+
+
+def _site_of(rec):
+    o = _owner.get(rec)
+    return o[1] if o.__class__ is tuple else None
 
 
 def _issued_so_far():
     r = repr(_made[0])  # 'count(N)': N is the next
     return int(r[r.index('(') + 1:-1]) - 1
-
-
-_sites_cap = [4096]
-
-
-def _prune_sites():
-    """Drops the sites of dead tasks (here rather than as each task dies: only tasks with a site
-    pay, and a finalizer the cyclic GC runs still finds its task's site)."""
-    global _sites
-    live = {r: v for r, v in listed(_sites.items()) if r() is not None}
-    _sites_cap[0] = max(4096, 2 * len(live))
-    _sites = live
 
 
 def refill():
@@ -322,7 +329,7 @@ def _variants(add):
     def every_site(item):
         r = add(item)
         try:
-            if r not in _sites:
+            if _owner.get(r).__class__ is not tuple:
                 site(r, 1)
         except Exception:
             pass
@@ -384,6 +391,9 @@ def commit():
         pass
     if s is not None:
         s.data.difference_update(got)
+    # A record's owner and site leave with it (sites in a table of their own, whose dead entries
+    # were pruned only now and then, cost every full collection a walk over thousands of dead
+    # references in a spawn storm: ~3% CPU)
     collections.deque(map(_owner.pop, got, _repeat(None)), 0)
     if _tids:
         _dead_tids.extend(filter(_tids.__contains__, got))
@@ -413,7 +423,7 @@ def compact(now, every=5.0):
     if _dead_tids and _compact_lock.acquire(False):
         try:
             old = _dead_tids[:]
-            owners = set(listed(_owner.values()))
+            owners = {o[0] if o.__class__ is tuple else o for o in listed(_owner.values())}
             keep = []
             for r in old:
                 if r in owners:
@@ -519,8 +529,8 @@ def _ensure(task, owner, depth):
     new = rec is None
     if new:
         rec = _adopt_new(task)
-    if owner is not None and owner is not task and _owner.get(rec) is None:
-        _owner[rec] = _owner_record(owner)
+    if owner is not None and owner is not task and _owner_of(rec) is None:
+        _set_owner(rec, _owner_record(owner))
     if _site_due():
         _site(rec, depth + 1)
     if _sched[0] is None and len(_pend[0]) > COMMIT_MASK:
@@ -547,9 +557,9 @@ def wrap_task_factory(factory, current=None):
                 if rec in _unregistered:  # it will not register now: keep it ourselves
                     _unregistered.discard(rec)
                     _own.add(rec)
-                if _owner.get(rec) is None and owner is not None and owner is not task:
-                    _owner[rec] = _owner_record(owner)
-                if rec in _sites or _sites_now[0] or _all_sites[0]:
+                if _owner_of(rec) is None and owner is not None and owner is not task:
+                    _set_owner(rec, _owner_record(owner))
+                if _site_of(rec) is not None or _sites_now[0] or _all_sites[0]:
                     _site(rec, 1)  # the hook saw the factory's frame as the site
             eager_now = task.done() or getattr(task, '_fut_waiter', None) is not None
             if eager_now:
@@ -670,7 +680,7 @@ def task_id(task):
 
 def owner_id(rec):
     """The protocol id of the record's owner, or None."""
-    o = _owner.get(rec) if rec is not None else None
+    o = _owner_of(rec) if rec is not None else None
     return None if o is None else str(tid(o))
 
 
@@ -715,8 +725,11 @@ def created_at(rec):
     """The first creation frame of a record (one dict per site, shared: read-only), or None. The
     resolved dict replaces the (code, lasti) the hot path stored: the next listing reads it
     without hashing a code object."""
-    site = _sites.get(rec)
-    if site is None or site.__class__ is dict:
+    o = _owner.get(rec)
+    if o.__class__ is not tuple:
+        return None
+    site = o[1]
+    if site.__class__ is dict:
         return site
     got = _frames.get(site)
     if got is None:
@@ -724,12 +737,15 @@ def created_at(rec):
         if len(_frames) > 20000:
             _frames.clear()
         _frames[site] = got
-    if rec in _sites:
-        _sites[rec] = got
+    if rec in _owner:
+        _owner[rec] = (o[0], got)
     return got  # shared by every task created there: read-only
 
 
 def describe(rec):
     """(id, owner's record or None, created_at, eager) of a record: the list view's fields in
     one call."""
-    return tid(rec), _owner.get(rec), created_at(rec), rec in _eager_info
+    o = _owner.get(rec)
+    if o.__class__ is tuple:
+        return tid(rec), o[0], created_at(rec), rec in _eager_info
+    return tid(rec), o, None, rec in _eager_info

@@ -159,13 +159,17 @@ class RegistryTest(unittest.TestCase):
                 gc.collect()
                 registry.commit()
                 live = [r for r in s.data if r() is not None]
+                # the 100 had creation sites (every site while quiet): they leave with the records
+                sited = [r for r, o in registry._owner.items() if isinstance(o, tuple)]
                 return {'owner_kept': registry.owner_id(r3) == str(tid2),
-                        'data': len(s.data), 'live': len(live), 'len': len(s)}
+                        'data': len(s.data), 'live': len(live), 'len': len(s),
+                        'dead_in_table': sum(1 for r in registry._owner if r() is None),
+                        'sited_live': len(sited) > 0 and all(r() is not None for r in sited)}
             print(json.dumps(asyncio.run(main())))
         ''')
         # live: main and gen3 (asleep); nothing else left in asyncio's set once committed
         self.assertEqual(got, {'owner_kept': True, 'data': 2, 'live': 2,
-                               'len': 2})
+                               'len': 2, 'dead_in_table': 0, 'sited_live': True})
 
     def test_other_weaksets_are_left_alone(self):
         got = run('''
