@@ -2,20 +2,24 @@
 
 Where the record lives. asyncio (3.10-3.13) registers every new task, from its constructor, in a
 `weakref.WeakSet` (`asyncio.tasks._scheduled_tasks`; `_all_tasks` before 3.12) by calling its
-`add` method: it makes one weak reference to the task. `install()` gives that one set object an
-`add` of its own (an instance attribute, which asyncio's C and Python code both find before the
-class's method; other WeakSets are untouched) that makes that reference the task's *record*: a
-plain `weakref.ref` whose callback is the agent's. What the agent learns is in dicts keyed by
-records: `_owner` (record -> the owner's record, or (owner's record, creation site) for a task
-whose site was taken; insertion order is creation order) and `_tids`. So every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)`
-called directly, a user task factory installed at any time (we are called from inside the Task
+`add` method. `install()` takes that one set object over (other WeakSets are untouched):
+- its `add` becomes an instance attribute of the agent's (asyncio's C and Python code both find
+  it before the class's method), which makes the task's *record*: a plain `weakref.ref` whose
+  callback is the agent's;
+- its `data`, the set of weak references, becomes `_owner`, a dict: record -> the owner's record,
+  or (owner's record, creation site) for a task whose site was taken. Insertion order is
+  creation order. One dict entry per task is all the bookkeeping (plus `_tids` for ids, given
+  late). What `WeakSet` does with `data` works on a dict (iterate, `len`, `in`, `clear`), and its
+  methods that treat it as a set get instance attributes of their own (`_take_over`);
+  `asyncio.all_tasks()` sees the same tasks.
+So every task is seen however it was made: `loop.create_task`, `asyncio.Task(...)` called
+directly, a user task factory installed at any time (we are called from inside the Task
 constructor, whoever calls it), loops that are not `BaseEventLoop`s but use asyncio's Task
-(uvloop). A dead task's record leaves the set and `_owner` in batches (`commit`), not one Python
-call each.
+(uvloop). A dead task's record leaves `_owner` in batches (`commit`), not one Python call each.
 
 Where asyncio does not register tasks that way (3.14 keeps native tasks in C lists), a probe at
-install time notices and the agent wraps `loop.create_task` instead, making the same records and
-keeping them in a set of its own. Eager tasks (3.12+) get their record when they register after
+install time notices and the agent wraps `loop.create_task` instead, making the same records in
+`_owner`. Eager tasks (3.12+) get their record when they register after
 their first step, or from the task factory wrapper (`set_task_factory` is chained, never
 replaced) when they finished inside the constructor and never register.
 
@@ -45,8 +49,7 @@ API for the agent's other modules: `task_id(task)` -> the protocol id (decimal s
 `find_task(tid)`, `lookup(task)` -> the record or None, `adopt(task)` -> the record, made if
 missing, `tid(rec)` -> int, `owner_id(rec)` -> protocol id or None, `describe(rec)` -> (id,
 owner's record, created_at, eager) for the list view, `coro_name(rec)`, `sites(rec)`,
-`created_at(rec)`, `records()` -> weak references to every task (cheaper than iterating the
-WeakSet).
+`created_at(rec)`, `records()` -> weak references to every task (a list of `_owner`'s keys).
 """
 import asyncio
 import collections
@@ -81,17 +84,17 @@ _issued = [0]         # tasks made at the last tick
 _created_hook = [None]  # callable(task) when task-created events are wanted, else None
 _eager_done = collections.deque(maxlen=1000)  # records of eager tasks done at creation
 _eager_info = {}      # record of an eager task -> its coroutine's name (dead ones: compact)
-_own = set()          # records not held by asyncio's WeakSet (adopted, fallback path, eager)
 _unregistered = set() # records adopted for a task that may still register (an eager task's
                       # first step): the hot path reuses them; checked only while non-empty
 _mode = ['none']      # 'weakset' | 'create_task' once installed
 
-# A task's record is the agent's weak reference to it (asyncio's own, in its task set): a plain
-# `weakref.ref` whose callback is `_cb[0]` (or `_dead_own` for the agent's own), what the agent
-# learns is in dicts keyed by it.
+# A task's record is the agent's weak reference to it: a plain `weakref.ref` whose callback is
+# `_cb[0]` (or `_dead_own` for records made off the hot path); what the agent learns is in dicts
+# keyed by it.
 _owner = {}           # record -> the owner's record or None, or for a record with a creation
                       # site (owner's record or None, site): the site is (code, lasti), replaced
-                      # by its resolved frame dict when first read; in creation order (insertion)
+                      # by its resolved frame dict when first read; in creation order (insertion).
+                      # Also asyncio's task set's `data` (_take_over)
 _tids = {}            # record -> int id, given when first asked for (tid), in creation order
 _dead_tids = []       # records of dead tasks that have ids (compact drops the ids nobody needs)
 _pend = [[]]          # the list dead records are appended to (asyncio's set's pending removals)
@@ -258,14 +261,25 @@ def _owner_record(owner):
     return _find(owner) or _adopt_new(owner, maybe_unregistered=True)
 
 
+def _registers(rec, task, current):
+    """An adopted record's task registers (an eager task after its first step): it gets the
+    owner it had no record for then; a site it has stays."""
+    try:
+        owner = current(task._loop)
+        if owner is not None and owner is not task and _owner_of(rec) is None:
+            _set_owner(rec, _owner_record(owner))
+        else:
+            _owner.setdefault(rec, None)
+    except Exception:
+        _owner.setdefault(rec, None)
+
+
 def _adopt_new(task, maybe_unregistered=False):
     rec = _ref(task, _dead_own)
     _owner[rec] = None
     s = _sched[0]
     if maybe_unregistered and s is not None:
         _unregistered.add(rec)
-    else:
-        _own.add(rec)
     return rec
 
 
@@ -287,7 +301,6 @@ def _make_add(sched, current, made):
     ref = _ref
     cb = _cb[0]
     owners = _owner
-    data_add = sched.data.add
     mask = SAMPLE_MASK
     commit_mask = COMMIT_MASK
     last = _gone_ref()  # the last owner's record: a spawning task makes many in a row
@@ -296,17 +309,23 @@ def _make_add(sched, current, made):
         nonlocal last
         if unregistered:
             # Adopted earlier (an eager task whose children needed its record): reuse it.
-            r = _reuse(item) or ref(item, cb)
-        else:
-            r = ref(item, cb)
-        data_add(r)
+            r = _reuse(item)
+            if r is not None:
+                _registers(r, item, current)
+                return r
+        r = ref(item, cb)
         try:
             owner = current(item._loop)
+        except Exception:
+            owner = None
+        try:
             if owner is None:
                 owners[r] = None
             elif last() is owner:
                 owners[r] = last
-            elif owner is not item:
+            elif owner is item:
+                owners[r] = None
+            else:
                 for o in getweakrefs(owner):
                     if o.__callback__ is cb:
                         break
@@ -319,7 +338,7 @@ def _make_add(sched, current, made):
                 if not n & mask:
                     site(r, 1)
         except Exception:
-            pass
+            owners.setdefault(r, None)  # registered whatever went wrong
         return r
     return add
 
@@ -363,8 +382,8 @@ def _apply():
 
 # The records of dead tasks. A record's weak-reference callback is the C method `append` of
 # asyncio's set's own `_pending_removals` list (no Python frame per task), and `commit` takes them
-# out of the set and `_owner` in C, a batch at a time (every 32 tasks made, every agent
-# tick, when a loop stops; the set's own iteration commits too). Until then `lookup` finds them
+# out of `_owner` in C, a batch at a time (every 32 tasks made, every agent tick, when a loop
+# stops; the set's own iteration commits too, through `_commit_removals`). Until then `lookup` finds them
 # by the task's hash, which the reference caches: for finalizers run by the cyclic GC, which
 # clears weak references *before* it runs them, and the finalizer is what reports a task
 # destroyed while pending or an exception never retrieved. Ids given to dead tasks stay while a
@@ -374,8 +393,8 @@ def _apply():
 
 
 def commit():
-    """Takes the records of dead tasks out of asyncio's set (not while the set is iterated: the
-    iteration commits as it ends). Any thread, as `WeakSet.add` may be called from any (asyncio's
+    """Takes the records of dead tasks out of `_owner`, asyncio's set (not while the set is
+    iterated: the iteration commits as it ends). Any thread, as `WeakSet.add` may be called from any (asyncio's
     `all_tasks` retries a copy that another thread's change interrupted); each record is popped
     once, in C."""
     s = _sched[0]
@@ -389,8 +408,6 @@ def commit():
         got.extend(_islice(iter(pending.pop, None), len(pending)))
     except IndexError:
         pass
-    if s is not None:
-        s.data.difference_update(got)
     # A record's owner and site leave with it (sites in a table of their own, whose dead entries
     # were pruned only now and then, cost every full collection a walk over thousands of dead
     # references in a spawn storm: ~3% CPU)
@@ -400,10 +417,7 @@ def commit():
 
 
 def _dead_own(r):
-    """The callback of records the agent made itself (adopted, fallback path, eager); asyncio's
-    set may hold one too (an adopted eager task that registered after its first step): `commit`
-    takes it out of both."""
-    _own.discard(r)
+    """The callback of records made off the hot path (adopted, fallback path, eager)."""
     _unregistered.discard(r)
     _pend[0].append(r)
 
@@ -493,6 +507,7 @@ def install():
         del sched.add
         if found:
             commit()
+            _take_over(sched)
             _hooks.update(_variants(_make_add(sched, _current_getter(), _made[0])))
             _mode[0] = 'weakset'
             _apply()
@@ -506,8 +521,51 @@ def install():
     be.BaseEventLoop.create_task = _wrap_create_task(be.BaseEventLoop.create_task)
 
 
+def _take_over(sched):
+    """Makes `_owner` the set's `data`: the set is then one dict of records, and a task costs
+    one dict entry instead of a set entry and a dict entry. What `WeakSet` does with `data` still
+    works on it (iterate, `len`, `in`, `clear`); the methods that use it as a set (`discard`,
+    `remove`, `pop`, committing pending removals) get instance attributes of their own. Tasks
+    made before this get records (their old references go with the old set, callbacks unrun)."""
+    old = sched.data
+    for r in listed(old):
+        t = r()
+        if t is not None and _find(t) is None:
+            _owner[_ref(t, _cb[0])] = None
+    sched.data = _owner
+    sched._commit_removals = commit
+    sched.discard = _discard
+    sched.remove = _remove
+    sched.pop = _pop
+
+
+def _discard(item):
+    """`WeakSet.discard` on the set of records (asyncio's `_unregister_task`)."""
+    try:
+        _owner.pop(_ref(item), None)
+    except TypeError:
+        pass
+
+
+def _remove(item):
+    """`WeakSet.remove` on the set of records."""
+    _owner.pop(_ref(item))
+
+
+def _pop():
+    """`WeakSet.pop` on the set of records."""
+    while True:
+        try:
+            r, _ = _owner.popitem()
+        except KeyError:
+            raise KeyError('pop from empty WeakSet') from None
+        item = r()
+        if item is not None:
+            return item
+
+
 def _wrap_create_task(orig):
-    """The fallback hook (3.14+): records made here, owned by `_own`."""
+    """The fallback hook (3.14+): records made here."""
     current = _current_getter()
 
     def create_task(self, coro, *args, **kwargs):
@@ -554,9 +612,7 @@ def wrap_task_factory(factory, current=None):
             if rec is None:
                 rec = _ensure(task, owner, 1)
             else:
-                if rec in _unregistered:  # it will not register now: keep it ourselves
-                    _unregistered.discard(rec)
-                    _own.add(rec)
+                _unregistered.discard(rec)  # it will not register now
                 if _owner_of(rec) is None and owner is not None and owner is not task:
                     _set_owner(rec, _owner_record(owner))
                 if _site_of(rec) is not None or _sites_now[0] or _all_sites[0]:
@@ -650,17 +706,9 @@ def listed(collection):
 
 
 def records():
-    """Weak references to every task: asyncio's set's (the agent's records, and plain ones for
-    tasks made before it was installed) and the agent's own records (a list, safe to keep); dead
-    tasks' are among them until committed."""
-    s = _sched[0]
-    if s is None:
-        return listed(_owner)
-    out = listed(s.data)
-    for extra in (_own, _unregistered):
-        if extra:
-            out.extend(listed(extra))
-    return out
+    """Records of every task (a list, safe to keep); dead tasks' are among them until
+    committed."""
+    return listed(_owner)
 
 
 def mode():

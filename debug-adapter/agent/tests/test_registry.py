@@ -186,6 +186,51 @@ class RegistryTest(unittest.TestCase):
         ''')
         self.assertEqual(got, {'n1': 2, 'n2': 1, 'kinds': ['ReferenceType'], 'in': True})
 
+    def test_asyncios_task_set_still_works_as_a_set_after_the_take_over(self):
+        # Installed while a loop runs (attaching later): tasks made before get records, and
+        # what asyncio and other code do with its task set still works on the records' dict.
+        code = textwrap.dedent('''
+            import asyncio, gc, json, sys
+            from taskscope_agent import hooks, registry
+            ev = None
+            async def sleeper():
+                await ev.wait()
+            async def main():
+                global ev
+                ev = asyncio.Event()
+                s = asyncio.tasks._scheduled_tasks if hasattr(asyncio.tasks, '_scheduled_tasks') else asyncio.tasks._all_tasks
+                early = [asyncio.create_task(sleeper()) for _ in range(3)]
+                await asyncio.sleep(0)
+                hooks.install()
+                out = {'data_is_records': s.data is registry._owner,
+                       'early_have_records': all(registry.lookup(t) is not None for t in early),
+                       'early_listed': set(early) <= asyncio.all_tasks()}
+                late = asyncio.create_task(sleeper())
+                await asyncio.sleep(0)
+                out['late_owner'] = registry.owner_id(registry.lookup(late)) == registry.task_id(asyncio.current_task())
+                out['len'] = len(s)                      # main + 3 early + late
+                out['in'] = late in s and early[0] in s
+                asyncio.tasks._unregister_task(early[0])  # WeakSet.discard
+                out['unregistered'] = early[0] not in asyncio.all_tasks() and early[0] not in s
+                ev.set()
+                for t in early + [late]:
+                    await t
+                del early, late, t
+                gc.collect()
+                out['all'] = len(asyncio.all_tasks())    # main only
+                out['len_after'] = len(s)
+                return out
+            print(json.dumps(asyncio.run(main())))
+        ''')
+        p = subprocess.run([sys.executable, '-c', code], env=env_with_agent(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        self.assertNotIn('Exception ignored', p.stderr)  # old references' callbacks never ran
+        self.assertEqual(json.loads(p.stdout.strip().splitlines()[-1]), {
+            'data_is_records': True, 'early_have_records': True, 'early_listed': True,
+            'late_owner': True, 'len': 5, 'in': True, 'unregistered': True, 'all': 1,
+            'len_after': 1})
+
     def test_task_factory_is_chained_and_still_reported(self):
         src = '''
             made = []
