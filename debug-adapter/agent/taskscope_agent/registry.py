@@ -69,7 +69,6 @@ _modulename = getattr(sys, '_getframemodulename', None)
 _ids = [itertools.count(1)]  # ids of tasks, given in creation order (tid)
 _loop_ids = itertools.count(1)
 _getweakrefs = weakref.getweakrefs
-_islice = itertools.islice
 _repeat = itertools.repeat
 _ref = weakref.ref
 
@@ -96,11 +95,9 @@ _owner = {}           # record -> the owner's record or None, or for a record wi
                       # by its resolved frame dict when first read; in creation order (insertion).
                       # Also asyncio's task set's `data` (_take_over)
 _tids = {}            # record -> int id, given when first asked for (tid), in creation order
-_dead_tids = []       # records of dead tasks that have ids (compact drops the ids nobody needs)
 _pend = [[]]          # the list dead records are appended to (asyncio's set's pending removals)
 _cb = [None]          # the weak-reference callback of records: _pend[0].append, one object
 _id_lock = threading.RLock()
-_compact_lock = threading.Lock()
 
 
 def _gone_ref():
@@ -394,26 +391,26 @@ def _apply():
 
 def commit():
     """Takes the records of dead tasks out of `_owner`, asyncio's set (not while the set is
-    iterated: the iteration commits as it ends). Any thread, as `WeakSet.add` may be called from any (asyncio's
-    `all_tasks` retries a copy that another thread's change interrupted); each record is popped
-    once, in C."""
+    iterated: the iteration commits as it ends). Any thread, as `WeakSet.add` may be called from
+    any (asyncio's `all_tasks` retries a copy that another thread's change interrupted). One
+    commit at a time (the set's own `_commit_removals` is this too): the pending list is copied
+    and that many taken off its front, while weak-reference callbacks may append to its end."""
     s = _sched[0]
     pending = _pend[0]
-    if not pending or (s is not None and s._iterating):
+    if not pending or (s is not None and s._iterating) or not _commit_lock.acquire(False):
         return
-    got = []
     try:
-        # pops in C; another thread can pop too (the set's own commit), so an IndexError at the
-        # end is possible: `got` keeps what was popped before it
-        got.extend(_islice(iter(pending.pop, None), len(pending)))
-    except IndexError:
-        pass
+        got = pending[:]
+        del pending[:len(got)]
+    finally:
+        _commit_lock.release()
     # A record's owner and site leave with it (sites in a table of their own, whose dead entries
     # were pruned only now and then, cost every full collection a walk over thousands of dead
     # references in a spawn storm: ~3% CPU)
     collections.deque(map(_owner.pop, got, _repeat(None)), 0)
-    if _tids:
-        _dead_tids.extend(filter(_tids.__contains__, got))
+
+
+_commit_lock = threading.Lock()
 
 
 def _dead_own(r):
@@ -434,20 +431,15 @@ def compact(now, every=5.0):
     for r in list(_eager_info):
         if r() is None:
             _eager_info.pop(r, None)
-    if _dead_tids and _compact_lock.acquire(False):
-        try:
-            old = _dead_tids[:]
+    if _tids:
+        # ids of dead tasks, unless a record still names them (a live task's owner) or they are
+        # not committed yet (a finalizer may still report the task)
+        dead = [r for r in listed(_tids) if r() is None]
+        if dead:
             owners = {o[0] if o.__class__ is tuple else o for o in listed(_owner.values())}
-            keep = []
-            for r in old:
-                if r in owners:
-                    keep.append(r)
-                else:
+            for r in dead:
+                if r not in owners and r not in _owner:
                     _tids.pop(r, None)
-            del _dead_tids[:len(old)]  # commit only appends
-            _dead_tids.extend(keep)
-        finally:
-            _compact_lock.release()
 
 
 def _current_getter():
