@@ -171,6 +171,46 @@ class RegistryTest(unittest.TestCase):
         self.assertEqual(got, {'owner_kept': True, 'data': 2, 'live': 2,
                                'len': 2, 'dead_in_table': 0, 'sited_live': True})
 
+    def test_compact_forgets_dead_ids_nobody_names(self):
+        got = run('''
+            import time
+            ev = None
+            async def child():
+                await ev.wait()
+            async def parent(out):
+                out.append(asyncio.create_task(child()))
+            async def leaf():
+                pass
+            async def main():
+                global ev
+                ev = asyncio.Event()
+                out = []
+                p = asyncio.create_task(parent(out))
+                leaves = [asyncio.create_task(leaf()) for _ in range(5)]
+                for t in [p] + leaves:
+                    await t
+                recs = [registry.lookup(t) for t in [p] + leaves]
+                ids = [tid(t) for t in [p] + leaves + out]   # all get ids now
+                del p, leaves, t
+                gc.collect()
+                before = sum(1 for r in recs if r in registry._tids)
+                registry.compact(time.monotonic() + 10, every=0)   # dead, not committed yet: kept
+                uncommitted = sum(1 for r in recs if r in registry._tids)
+                registry.commit()
+                registry.compact(time.monotonic() + 20, every=0)
+                kept = [r in registry._tids for r in recs]
+                out_owner = registry.owner_id(registry.lookup(out[0]))
+                ev.set()
+                await out[0]
+                return {'before': before, 'uncommitted': uncommitted, 'kept': kept,
+                        'owner_same_id': out_owner == str(ids[0])}
+            print(json.dumps(asyncio.run(main())))
+        ''')
+        # the parent's id stays (its child lives and names it); the dead leaves' ids go
+        self.assertEqual(got, {'before': 6, 'uncommitted': 6,
+                               'kept': [True, False, False, False, False, False],
+                               'owner_same_id': True})
+
     def test_other_weaksets_are_left_alone(self):
         got = run('''
             class Thing:
