@@ -166,6 +166,7 @@ def location(chain):
     return None
 
 
+_LEAVES = frozenset(_FUTURE_TYPES + _TASK_TYPES)
 _Coro = types.CoroutineType
 _Gen = types.GeneratorType
 
@@ -187,6 +188,8 @@ def summary(t):
         elif tc is _Gen:
             f, run = c.gi_frame, c.gi_running
             nxt = None if run else c.gi_yieldfrom
+        elif tc in _LEAVES:
+            break  # a Future or Task awaited: the end of the chain, no frame
         else:
             f, run = _frame_obj(c), _running(c)
             nxt = None if run else (getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None)

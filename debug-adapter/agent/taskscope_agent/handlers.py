@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from . import dispatch, loops, protocol, registry, server, snapshot, taskevents
+from . import dispatch, loops, protocol, registry, server, snapshot, taskevents, transport
 from .dispatch import RequestError, register
 
 
@@ -51,7 +51,8 @@ def tasks_list(params, ctx):
     page, total = snapshot.listing(bool(params.get('includeDone')), params.get('loop'), offset, limit)
     # Off the loop thread, a loop that still turns could have changed tasks mid-snapshot.
     consistent = ctx.served_by == 'loop' or not any(st.responsive(time.monotonic(), 0.1) for st in loops.all_states())
-    return {'tasks': page, 'total': total, 'offset': offset, 'servedBy': ctx.served_by, 'consistent': consistent}
+    return {'tasks': transport.Raw(snapshot.encode_infos(page)), 'total': total, 'offset': offset,
+            'servedBy': ctx.served_by, 'consistent': consistent}
 
 
 def _task(params):

@@ -16,6 +16,41 @@ SEND_TIMEOUT = 5.0
 LOOPBACK = ('127.0.0.1', '::1', 'localhost')
 
 
+class Raw:
+    """A value already encoded as JSON text (the list view's page: see snapshot.encode_infos),
+    spliced into the message as is."""
+    __slots__ = ('text',)
+
+    def __init__(self, text):
+        self.text = text
+
+
+_RAW_MARK = '\x00taskscope-raw\x00'
+_RAW_JSON = json.dumps(_RAW_MARK)
+
+
+def encode(obj):
+    """One message as compact JSON text; `Raw` values go in as they are, anything else json
+    cannot encode as its str()."""
+    raws = []
+
+    def default(o):
+        if o.__class__ is Raw:
+            raws.append(o.text)
+            return _RAW_MARK
+        return str(o)
+
+    text = json.dumps(obj, separators=(',', ':'), default=default)
+    if raws:
+        parts = text.split(_RAW_JSON)
+        if len(parts) == len(raws) + 1:
+            text = parts[0] + ''.join(r + p for r, p in zip(raws, parts[1:]))
+        else:  # the marker also occurs in a string of the message: decode the raw parts instead
+            text = json.dumps(obj, separators=(',', ':'),
+                              default=lambda o: json.loads(o.text) if o.__class__ is Raw else str(o))
+    return text
+
+
 class Closed(Exception):
     """The peer went away, sent invalid JSON, or could not take our output in time."""
 
@@ -68,8 +103,7 @@ class Connection:
 
     def send(self, obj):
         """Sends one message as a line; waits at most SEND_TIMEOUT for a slow reader, then Closed."""
-        data = (json.dumps(obj, separators=(',', ':'), default=str) + '\n').encode('utf-8')
-        self.send_raw(data)
+        self.send_raw((encode(obj) + '\n').encode('utf-8'))
 
     def send_raw(self, data):
         view = memoryview(data)

@@ -1,0 +1,71 @@
+"""The list view's own JSON encoding (snapshot.encode_infos, spliced into the message by
+transport.encode as a `Raw` value) gives exactly the text json.dumps gives, for tasks in every state
+and for names json must escape; a marker-like string in a message falls back to plain json."""
+import json
+import subprocess
+import sys
+import textwrap
+import unittest
+
+from .agent_harness import env_with_agent
+
+PROGRAM = textwrap.dedent('''
+    import asyncio, json, sys
+    from taskscope_agent import hooks, snapshot, transport
+    hooks.install()
+
+    async def boom():
+        raise ValueError('x')
+
+    async def child(ev):
+        await ev.wait()
+
+    async def waiter(t):
+        await t
+
+    async def main():
+        ev = asyncio.Event()
+        names = ['plain', 'ünïcödé ☃', 'quote " and \\\\ backslash', 'ctl \\x00\\x01\\n\\t',
+                 'surrogate \\ud800', '\\x00taskscope-raw\\x00']
+        ts = [asyncio.create_task(child(ev), name=n) for n in names]
+        g = asyncio.ensure_future(asyncio.gather(*ts[:3]))
+        w = asyncio.create_task(waiter(ts[0]))
+        bad = asyncio.create_task(boom())
+        done = asyncio.create_task(asyncio.sleep(0))
+        gone = asyncio.create_task(child(ev))
+        await asyncio.sleep(0.01)
+        gone.cancel()
+        await asyncio.sleep(0)
+        page, total = snapshot.listing(include_done=True)
+        same = snapshot.encode_infos(page) == json.dumps(page, separators=(',', ':'), default=str)
+        msg = {'type': 'response', 'id': 1, 'ok': True,
+               'result': {'tasks': transport.Raw(snapshot.encode_infos(page)), 'total': total}}
+        spliced = json.loads(transport.encode(msg))['result']['tasks'] == json.loads(json.dumps(page))
+        # the marker itself in another string of the message: the raw part is decoded instead
+        msg['result']['note'] = '\\x00taskscope-raw\\x00'
+        fallback = json.loads(transport.encode(msg))
+        fell_back = fallback['result']['tasks'] == json.loads(json.dumps(page)) and fallback['result']['note'] == msg['result']['note']
+        states = sorted({i['state'] for i in page})
+        ev.set()
+        await asyncio.gather(*ts, g, w, return_exceptions=True)
+        bad.exception()
+        return {'same': same, 'spliced': spliced, 'fell_back': fell_back, 'states': states,
+                'awaited': any(i['awaitedBy'] for i in page), 'n': len(page) >= 10}
+
+    print(json.dumps(asyncio.run(main())))
+''')
+
+
+class EncodingTest(unittest.TestCase):
+    def test_list_view_encoding_matches_json(self):
+        p = subprocess.run([sys.executable, '-c', PROGRAM], env=env_with_agent(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        got = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(got, {'same': True, 'spliced': True, 'fell_back': True,
+                               'states': ['cancelled', 'done', 'failed', 'pending', 'running'],
+                               'awaited': True, 'n': True})
+
+
+if __name__ == '__main__':
+    unittest.main()
