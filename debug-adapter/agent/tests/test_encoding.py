@@ -10,7 +10,7 @@ import unittest
 from .agent_harness import env_with_agent
 
 PROGRAM = textwrap.dedent('''
-    import asyncio, json, sys
+    import asyncio, gc, json, sys
     from taskscope_agent import hooks, snapshot, transport
     hooks.install()
 
@@ -46,11 +46,22 @@ PROGRAM = textwrap.dedent('''
         fallback = json.loads(transport.encode(msg))
         fell_back = fallback['result']['tasks'] == json.loads(json.dumps(page)) and fallback['result']['note'] == msg['result']['note']
         states = sorted({i['state'] for i in page})
+        # the handler builds a page with the collector off and leaves it as it found it
+        from taskscope_agent import handlers
+        class Ctx:
+            served_by = 'loop'
+        r = handlers.tasks_list({}, Ctx)
+        gc_kept = gc.isenabled() and [i['id'] for i in json.loads(r['tasks'].text)] == [i['id'] for i in snapshot.listing()[0]]
+        gc.disable()
+        handlers.tasks_list({}, Ctx)
+        gc_kept = gc_kept and not gc.isenabled()
+        gc.enable()
         ev.set()
         await asyncio.gather(*ts, g, w, return_exceptions=True)
         bad.exception()
         return {'same': same, 'spliced': spliced, 'fell_back': fell_back, 'states': states,
-                'awaited': any(i['awaitedBy'] for i in page), 'n': len(page) >= 10}
+                'awaited': any(i['awaitedBy'] for i in page), 'n': len(page) >= 10,
+                'gc_kept': gc_kept}
 
     print(json.dumps(asyncio.run(main())))
 ''')
@@ -64,7 +75,7 @@ class EncodingTest(unittest.TestCase):
         got = json.loads(p.stdout.strip().splitlines()[-1])
         self.assertEqual(got, {'same': True, 'spliced': True, 'fell_back': True,
                                'states': ['cancelled', 'done', 'failed', 'pending', 'running'],
-                               'awaited': True, 'n': True})
+                               'awaited': True, 'n': True, 'gc_kept': True})
 
 
 if __name__ == '__main__':
