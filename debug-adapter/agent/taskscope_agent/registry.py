@@ -19,15 +19,14 @@ constructor, whoever calls it), loops that are not `BaseEventLoop`s but use asyn
 
 Where asyncio does not register tasks that way (3.14 keeps native tasks in C lists), a probe at
 install time notices and the agent wraps `loop.create_task` instead, making the same records in
-`_owner`. Eager tasks (3.12+) get their record when they register after
-their first step, or from the task factory wrapper (`set_task_factory` is chained, never
-replaced) when they finished inside the constructor and never register.
+`_owner`. Eager tasks (3.12+) get their record when they register after their first step, or from
+the task factory wrapper (`set_task_factory` is chained, never replaced) when they finished
+inside the constructor and never register.
 
 What a record holds, and what it costs. Measured with callgrind on bench/agent.mjs's 'spawn'
 stress workload, whose tasks do nothing, so the hook is all there is to see (`hooks.install()`
-in-process, sites sampled): about 3.0k / 2.7k instructions per task on 3.12 / 3.13, +4.3% /
-+4.2% of such a task. CPU time (the fastest of repeated runs, same setup) agreed within the
-noise on 3.12: ~+5% spawn, ~+3% for tasks doing a request's least work.
+in-process, sites sampled): about 2.0k / 1.8k instructions per task on 3.12 / 3.13, +3.0% /
++2.7% of such a task; +1% for tasks doing a request's least work ('handlers').
 - the owner = the task running when this one was created, kept as the owner's record (a weak
   reference: the owner's task is not kept alive by its children, and its id stays known).
 - the id: given when first asked for (`tid`), to every record made since the last one given an
@@ -43,7 +42,12 @@ Designs measured on the way (3.12 / 3.13, same workload): a `create_task` wrappe
 each task, +14.5% / +18.3%; `WeakSet.add` replaced for every set with a slotted `weakref.ref`
 subclass holding id, owner and site, and a Python callback per dead task, +5.9% / +6.9%; the
 same subclass with batched removal, +4.9% / +4.4% in instructions but +7-11% in CPU time (the
-cyclic GC walks a heap-type subclass slot by slot at every collection that sees it).
+cyclic GC walks a heap-type subclass slot by slot at every collection that sees it); plain
+records in asyncio's set plus an owner dict and a separate site table, +4.4% (3.12) in
+instructions, and the site table's dead entries, pruned only now and then, cost full
+collections ~3% CPU; the same with the set's `data` replaced by the owner dict, +3.8%; then
+committing with a slice instead of `iter(list.pop, None)` (whose sentinel test compares every
+record with None), +3.1%.
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
 `find_task(tid)`, `lookup(task)` -> the record or None, `adopt(task)` -> the record, made if
