@@ -8,7 +8,6 @@ module does not know the protocol or which thread is paused.
 
 import ast
 import asyncio
-import ctypes
 import reprlib
 import sys
 import time
@@ -92,6 +91,7 @@ def locals_to_fast(frame, snapshot):
     if not isinstance(snapshot, dict) or snapshot is frame.f_globals:
         return
     try:
+        import ctypes  # here, not at start-up: its objects would be walked by every full collection
         ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(0))
     except (AttributeError, ValueError):
         pass

@@ -503,10 +503,10 @@ def install():
         del sched.add
         if found:
             commit()
-            _take_over(sched)
             _hooks.update(_variants(_make_add(sched, _current_getter(), _made[0])))
             _mode[0] = 'weakset'
-            _apply()
+            _apply()  # first: from now on no thread's task goes through the class's add
+            _take_over(sched)
             return
         _sched[0] = None
         _owner.clear()
@@ -522,17 +522,20 @@ def _take_over(sched):
     one dict entry instead of a set entry and a dict entry. What `WeakSet` does with `data` still
     works on it (iterate, `len`, `in`, `clear`); the methods that use it as a set (`discard`,
     `remove`, `pop`, committing pending removals) get instance attributes of their own. Tasks
-    made before this get records (their old references go with the old set, callbacks unrun)."""
+    made before this get records; their old references (whose callback would treat `data` as a
+    set) are dropped with the old set while the tasks are held, so no callback of theirs runs."""
     old = sched.data
-    for r in listed(old):
-        t = r()
-        if t is not None and _find(t) is None:
+    live = [t for t in [r() for r in listed(old)] if t is not None]
+    for t in live:
+        if _find(t) is None:
             _owner[_ref(t, _cb[0])] = None
-    sched.data = _owner
     sched._commit_removals = commit
     sched.discard = _discard
     sched.remove = _remove
     sched.pop = _pop
+    sched.data = _owner
+    old.clear()
+    del live
 
 
 def _discard(item):

@@ -16,7 +16,6 @@ import os
 import re
 import site
 import sys
-import sysconfig
 import threading
 
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -34,6 +33,7 @@ def canonical(path):
 
 
 def _library_dirs():
+    import sysconfig  # here, not at start-up (see debugger_vars.locals_to_fast)
     dirs = set()
     paths = sysconfig.get_paths()
     for key in ('stdlib', 'platstdlib', 'purelib', 'platlib'):
