@@ -48,6 +48,7 @@ def infos(task_list, graph=None, currents=None, recs=None):
     summary = tasks.summary
     state_of = tasks.state_of
     owners = {}  # owner record -> protocol id (10k workers of one owner: one lookup)
+    awaited_by = tasks.HAS_AWAITED_BY
     for n, t in enumerate(task_list):
         rec = recs[n] if recs is not None else adopt(t)
         loop = t._loop
@@ -56,7 +57,9 @@ def infos(task_list, graph=None, currents=None, recs=None):
             where, awaiting = summary(t)
             if st == 'running':
                 awaiting = None
-            by = graph.awaiters(t)
+            # Nobody has a callback on most tasks (workers): then nobody awaits them, unless the
+            # interpreter keeps its own awaited-by set (3.14)
+            by = graph.awaiters(t) if (awaited_by or getattr(t, '_callbacks', 1)) else []
             if by:
                 by = [str(i) for i in sorted({tid(adopt(a)) for a in by if a is not t})]
         else:
