@@ -393,7 +393,7 @@ function counted(py, which, hooked, n) {
     : null;
   const args = hooked ? ['-c', driver] : [script, which, '1', n];
   const valgrind = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', py, ...args];
-  const [cmd, ...argv] = noAslr ? ['setarch', os.arch() === 'arm64' ? 'aarch64' : 'x86_64', '-R', ...valgrind] : valgrind;
+  const [cmd, ...argv] = noAslr ? ['setarch', SETARCH, '-R', ...valgrind] : valgrind;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv,
       { env: { ...process.env, PYTHONPATH: agentDir, PYTHONHASHSEED: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -408,6 +408,7 @@ function counted(py, which, hooked, n) {
 }
 
 let noAslr = false;
+const SETARCH = os.arch() === 'arm64' ? 'aarch64' : 'x86_64'; // setarch's name of this machine
 
 async function instructions(pythons) {
   try {
@@ -417,7 +418,7 @@ async function instructions(pythons) {
     return;
   }
   try {
-    execFileSync('setarch', [os.arch() === 'arm64' ? 'aarch64' : 'x86_64', '-R', 'true'], { stdio: 'ignore' });
+    execFileSync('setarch', [SETARCH, '-R', 'true'], { stdio: 'ignore' });
     noAslr = true;
   } catch {
     console.log('(setarch -R unavailable: counts vary by a few hundred instructions per task)');

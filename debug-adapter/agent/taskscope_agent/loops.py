@@ -23,7 +23,7 @@ class LoopState:
         self.ref = weakref.ref(loop)
         self.thread = None        # ident of the thread running it
         self.running = False
-        self.hb = None            # when the heartbeat ping on its way was sent (None: none is)
+        self.hb = None            # True while a heartbeat ping is on its way to the loop
         self.gen = 0              # run counter: a heartbeat of a previous run stops itself
         self.beat = time.monotonic()  # last heartbeat (or start of the run)
         self.blocked = 0.0        # monotonic time the current block was detected since, 0 when not

@@ -772,7 +772,11 @@ def created_at(rec):
     """The first creation frame of a record (one dict per site, shared: read-only), or None. The
     resolved dict replaces the (code, lasti) the hot path stored: the next listing reads it
     without hashing a code object."""
-    o = _owner.get(rec)
+    return _created(rec, _owner.get(rec))
+
+
+def _created(rec, o):
+    """created_at of ``rec`` whose `_owner` value ``o`` the caller has read already."""
     if o.__class__ is not tuple:
         return None
     site = o[1]
@@ -794,5 +798,5 @@ def describe(rec):
     one call."""
     o = _owner.get(rec)
     if o.__class__ is tuple:
-        return tid(rec), o[0], created_at(rec), rec in _eager_info
+        return tid(rec), o[0], _created(rec, o), rec in _eager_info
     return tid(rec), o, None, rec in _eager_info

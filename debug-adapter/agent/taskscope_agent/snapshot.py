@@ -119,7 +119,7 @@ def _encode(infos):
     out = []
     add = out.append
     for d in infos:
-        if len(d) != 11:
+        if len(d) != len(_KEYS):
             raise ValueError('not a TaskInfo')
         i, name, coro, st, owner, by, aw, loc, cre, lp, eager = map(d.__getitem__, _KEYS)
         if eager.__class__ is not bool:

@@ -71,8 +71,8 @@ def tick(server, now):
         if loop is None:
             continue
         if st.hb is None:
-            # Ping the loop: the time it was sent, until the loop runs it.
-            st.hb = now
+            # Ping the loop; st.hb is set until the loop runs it.
+            st.hb = True
             try:
                 loop.call_soon_threadsafe(_beat, st, server, st.gen)
             except Exception:
