@@ -6,10 +6,12 @@ owns the task graph.
 """
 import asyncio
 import types
+import weakref
 
 from . import registry
 
 _Task = asyncio.Task
+_weakref = weakref.ref
 _PyTask = getattr(asyncio.tasks, '_PyTask', _Task)
 _TASK_TYPES = tuple({_Task, _PyTask})
 _FUTURE_TYPES = tuple({asyncio.Future, getattr(asyncio.futures, '_PyFuture', asyncio.Future)})
@@ -93,29 +95,29 @@ def awaiting_words(t, chain):
     return awaiting_of(t, op)
 
 
-_kinds = {}
+_kinds = {}  # qualname -> (kind, words): fixed words, or a kind worded from the frame's locals
 
 
 def _kind(q):
-    """How to word an asyncio-internal coroutine by its qualname (cached)."""
+    """How to word an asyncio-internal coroutine by its qualname (cached): (kind, words)."""
     k = _kinds.get(q)
     if k is None:
         if q == 'sleep':
-            k = 'sleep'
+            k = ('sleep', None)
         elif q in ('wait', '_wait'):
-            k = 'wait'
+            k = ('wait', None)
         elif q.startswith(_SOCKET_READ):
-            k = '=socket read'
+            k = (None, 'socket read')
         elif q.startswith(_SOCKET_WRITE):
-            k = '=socket write'
+            k = (None, 'socket write')
         elif q.startswith(('as_completed', '_AsCompletedIterator')):
-            k = '=as_completed'
+            k = (None, 'as_completed')
         elif q.startswith('TaskGroup.'):
-            k = 'taskgroup'
+            k = ('taskgroup', None)
         elif q and not q.startswith('_'):
-            k = '=' + q
+            k = (None, q)
         else:
-            k = ''
+            k = (None, None)
         _kinds[q] = k
     return k
 
@@ -131,10 +133,11 @@ def awaiting_of(t, op):
         if type(w) is _Gathering:
             return 'gather(%d)' % len(w._children)
     if op is not None:
-        k = _kind(getattr(op, '__qualname__', ''))
-        if k.startswith('='):
-            return k[1:]
-        if k:
+        q = getattr(op, '__qualname__', '')
+        k, words = _kinds.get(q) or _kind(q)
+        if words is not None:
+            return words
+        if k is not None:
             f = _frame_obj(op)
             loc = f.f_locals if f is not None else {}
             if k == 'sleep':
@@ -166,13 +169,19 @@ def location(chain):
     return None
 
 
-_LEAVES = frozenset(_FUTURE_TYPES + _TASK_TYPES)
+_leaves = set(_FUTURE_TYPES + _TASK_TYPES)  # classes that end a chain (more found as met)
+_CHAIN_ATTRS = ('cr_frame', 'gi_frame', 'ag_frame', 'cr_await', 'gi_yieldfrom', 'ag_await',
+                'cr_running', 'gi_running', 'ag_running')
 _Coro = types.CoroutineType
 _Gen = types.GeneratorType
 
 
 def summary(t):
-    """(location, awaiting) of a pending task in one walk of its chain: the list view's fast path."""
+    """(location, awaiting) of a pending task in one walk of its chain: the list view's fast path,
+    the same answer as ``location(chain)`` and ``awaiting_words(t, chain)``. Each level is judged
+    by its code object (``cr_code``), so a frame object is made (3.11+ makes one on first read)
+    only for the innermost user frame, and the location dict is shared by every task suspended at
+    the same place."""
     internal = registry._internal
     c = t._coro
     user = op = None
@@ -181,48 +190,93 @@ def summary(t):
     while c is not None and n < 100:
         n += 1
         # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
-        tc = type(c)
+        tc = c.__class__
         if tc is _Coro:
-            f, run = c.cr_frame, c.cr_running
-            nxt = None if run else c.cr_await
+            code = c.cr_code
+            if c.cr_running:
+                running = True
+                nxt = None
+            else:
+                nxt = c.cr_await
         elif tc is _Gen:
-            f, run = c.gi_frame, c.gi_running
-            nxt = None if run else c.gi_yieldfrom
-        elif tc in _LEAVES:
-            break  # a Future or Task awaited: the end of the chain, no frame
+            code = c.gi_code
+            if c.gi_running:
+                running = True
+                nxt = None
+            else:
+                nxt = c.gi_yieldfrom
+        elif tc in _leaves:
+            break  # a Future, a Task or a future's iterator awaited: the end of the chain
+        elif not any(hasattr(tc, a) for a in _CHAIN_ATTRS):
+            # An awaitable of a class with no frame and nothing it awaits (C `FutureIter`, what
+            # `await future` leaves in cr_await): a leaf. Reading the attributes below would
+            # raise and catch seven AttributeErrors a task (~1.5 us).
+            _leaves.add(tc)
+            break
         else:
-            f, run = _frame_obj(c), _running(c)
-            nxt = None if run else (getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None)
-                                    or getattr(c, 'ag_await', None))
-        running = running or run
-        if f is not None:
-            fn = f.f_code.co_filename
+            f = _frame_obj(c)
+            code = f.f_code if f is not None else None
+            if _running(c):
+                running = True
+                nxt = None
+            else:
+                nxt = (getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None)
+                       or getattr(c, 'ag_await', None))
+        if code is not None:
+            fn = code.co_filename
             i = internal.get(fn)
             if i is None:
                 i = registry.is_internal(fn)
             if not i:
-                user = (c, f)
+                user = c
                 op = None  # the operation is where the innermost user frame entered asyncio
             elif op is None:
                 op = c
         c = nxt
     loc = None
     if user is not None:
-        c, f = user
-        code = f.f_code
-        key = (code, f.f_lasti, getattr(c, '__qualname__', None))
-        loc = _locations.get(key)
-        if loc is None:
-            loc = {'path': code.co_filename, 'line': f.f_lineno or code.co_firstlineno,
-                   'function': key[2] or code.co_name}
-            if len(_locations) > 20000:
-                _locations.clear()
-            _locations[key] = loc
+        f = user.cr_frame if user.__class__ is _Coro else _frame_obj(user)
+        if f is not None:
+            code = f.f_code
+            q = getattr(user, '__qualname__', None)
+            lasti = f.f_lasti
+            # Keyed by the code's id (hashing a code object walks its bytecode on 3.12): the
+            # entry holds the code, so the id is not another's while the entry lives.
+            key = (id(code), lasti)
+            got = _locations.get(key)
+            if got is not None and got[0] is code and got[1] == q:
+                loc = got[2]
+            else:
+                loc = {'path': code.co_filename, 'line': f.f_lineno or code.co_firstlineno,
+                       'function': q or code.co_name}
+                if len(_locations) > 20000:
+                    _locations.clear()
+                _locations[key] = (code, q, loc)
     return loc, (None if running else awaiting_of(t, op))
 
 
-# (code, lasti, qualname) -> location dict, shared by every task suspended there (read-only: the
-# list view is built from it and encoded, never changed). Code objects in the key keep it exact.
+def waiting_summary(t, key, memo):
+    """summary(t) of a pending task that is not running, reused from ``memo`` (under ``key``) while
+    the task still waits on the same future: until its waiter changes the task has not stepped, so
+    where it is suspended and what it awaits are what they were. Words read from state that
+    changes meanwhile (an awaited task's name, a TaskGroup's count) are never kept. The memo holds
+    a weak reference to the waiter: a strong one would keep the task alive (its wake-up callback)."""
+    w = t._fut_waiter
+    if w is not None:
+        m = memo.get(key)
+        if m is not None and m[0]() is w:
+            return m[1], m[2]
+    got = summary(t)
+    if w is not None and not isinstance(w, _TASK_TYPES) and not (got[1] or '').startswith('TaskGroup('):
+        try:
+            memo[key] = (_weakref(w), got[0], got[1])
+        except TypeError:  # a waiter that takes no weak reference: not kept
+            pass
+    return got
+
+
+# (id(code), lasti) -> (code, qualname, location dict), the dict shared by every task suspended
+# there (read-only: the list view is built from it and encoded, never changed).
 _locations = {}
 
 

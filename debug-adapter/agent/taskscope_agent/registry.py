@@ -782,12 +782,18 @@ def _created(rec, o):
     site = o[1]
     if site.__class__ is dict:
         return site
-    got = _frames.get(site)
-    if got is None:
-        got = frame_of(*site)
+    code, lasti = site
+    # Keyed by the code's id, not the code (hashing a code object walks its bytecode on 3.12):
+    # the entry holds the code, so the id is not another's while the entry lives.
+    key = (id(code), lasti)
+    got = _frames.get(key)
+    if got is not None and got[0] is code:
+        got = got[1]
+    else:
+        got = frame_of(code, lasti)
         if len(_frames) > 20000:
             _frames.clear()
-        _frames[site] = got
+        _frames[key] = (code, got)
     if rec in _owner:
         _owner[rec] = (o[0], got)
     return got  # shared by every task created there: read-only

@@ -3,9 +3,10 @@ and lookups by id. Pure reading; the caller decides the thread (see server.py) a
 """
 import asyncio
 import json
+import operator
 import time
 
-from . import loops, registry, tasks
+from . import chains, loops, registry, tasks
 
 
 class _Currents(dict):
@@ -36,39 +37,64 @@ def state(t):
     return tasks.state_of(t, cur)
 
 
+_KEYS = ('id', 'name', 'coroutine', 'state', 'owner', 'awaitedBy', 'awaiting', 'location',
+         'createdAt', 'loop', 'eager')
+
+
 def infos(task_list, graph=None, currents=None, recs=None):
     """TaskInfo for each task of ``task_list`` (same order); ``recs``: their records, if known."""
+    keys = _KEYS
+    return [dict(zip(keys, row)) for row in rows(task_list, graph, currents, recs)]
+
+
+# record -> (weak reference to the future its task waits on, location, awaiting): a task listed
+# again while it waits on the same future is not walked again (chains.waiting_summary). Entries of
+# tasks no longer listed go when the memo outgrows the tasks (_sorted_records).
+_waiting = {}
+
+
+def rows(task_list, graph=None, currents=None, recs=None):
+    """The TaskInfo fields of each task of ``task_list`` as a tuple in `_KEYS` order (the list
+    view encodes these without making a dict per task: encode_rows)."""
     graph = graph or tasks.Graph(task_list)
     currents = currents if currents is not None else _Currents.now(task_list)
-    lcache = {}
     out = []
+    add = out.append
     adopt = registry.adopt
     tid = registry.tid
     describe = registry.describe
     summary = tasks.summary
-    state_of = tasks.state_of
+    waiting_summary = chains.waiting_summary
+    memo = _waiting
+    coroutine_name = tasks.coroutine_name
     owners = {}  # owner record -> protocol id (10k workers of one owner: one lookup)
     awaited_by = tasks.HAS_AWAITED_BY
+    last_loop = cur = lid = None  # tasks of one loop come in runs: its current task and id
     for n, t in enumerate(task_list):
         rec = recs[n] if recs is not None else adopt(t)
         loop = t._loop
-        st = state_of(t, currents[id(loop)])
-        if st == 'pending' or st == 'running':
-            where, awaiting = summary(t)
-            if st == 'running':
+        if loop is not last_loop:
+            last_loop = loop
+            cur = currents[id(loop)]
+            lid = loops.state(loop).id
+        s = t._state
+        if s == 'PENDING':
+            if t is cur:
+                st = 'running'
+                where = summary(t)[0]
                 awaiting = None
+            else:
+                st = 'pending'
+                where, awaiting = waiting_summary(t, rec, memo)
             # Nobody has a callback on most tasks (workers): then nobody awaits them, unless the
             # interpreter keeps its own awaited-by set (3.14)
             by = graph.awaiters(t) if (awaited_by or getattr(t, '_callbacks', 1)) else []
             if by:
                 by = [str(i) for i in sorted({tid(adopt(a)) for a in by if a is not t})]
         else:
+            st = 'cancelled' if s == 'CANCELLED' else 'failed' if t._exception is not None else 'done'
             awaiting = where = None
             by = []
-        coro = t._coro
-        lid = lcache.get(id(loop))
-        if lid is None:
-            lid = lcache[id(loop)] = loops.state(loop).id
         i, o, created, is_eager = describe(rec)
         if o is None:
             oid = None
@@ -76,10 +102,9 @@ def infos(task_list, graph=None, currents=None, recs=None):
             oid = owners.get(o)
             if oid is None:
                 oid = owners[o] = str(tid(o))
-        out.append({'id': str(i), 'name': t.get_name(),
-                    'coroutine': getattr(coro, '__qualname__', None) or tasks.coroutine_name(t),
-                    'state': st, 'owner': oid, 'awaitedBy': by, 'awaiting': awaiting,
-                    'location': where, 'createdAt': created, 'loop': lid, 'eager': is_eager})
+        coro = t._coro
+        add((str(i), t.get_name(), getattr(coro, '__qualname__', None) or coroutine_name(t), st, oid, by,
+             awaiting, where, created, lid, is_eager))
     return out
 
 
@@ -99,41 +124,61 @@ def _obj(d):
 
 
 def encode_infos(infos):
-    """The JSON array of a list of TaskInfo dicts (from infos()) exactly as json.dumps(...,
-    separators=(',', ':')) makes it, built faster: about half of a 10k-task listing went into
-    encoding, much of it the same few location dicts again and again. A page with anything not
-    of the expected shape is encoded by json instead."""
+    """The JSON array of a list of TaskInfo dicts exactly as json.dumps(..., separators=(',',
+    ':')) makes it (see encode_rows); anything not of the expected shape is encoded by json."""
     try:
-        return _encode(infos)
+        if any(len(d) != len(_KEYS) for d in infos):
+            raise ValueError('not a TaskInfo')
+        return _encode([tuple(map(d.__getitem__, _KEYS)) for d in infos])
     except Exception:
         return json.dumps(infos, separators=(',', ':'), default=str)
 
 
-_KEYS = ('id', 'name', 'coroutine', 'state', 'owner', 'awaitedBy', 'awaiting', 'location',
-         'createdAt', 'loop', 'eager')
+def encode_rows(rows_):
+    """The JSON array of the TaskInfo dicts that ``rows_`` (from rows()) stand for, exactly as
+    json.dumps(..., separators=(',', ':')) makes it, built faster: a task's fields after its
+    name and coroutine (state, owner, what it awaits, where...) are mostly the same as its
+    neighbours', so each distinct tail is encoded once a page, and each shared location dict once
+    at all. A page with anything not of the expected shape is encoded by json instead."""
+    try:
+        return _encode(rows_)
+    except Exception:
+        keys = _KEYS
+        return json.dumps([dict(zip(keys, r)) for r in rows_], separators=(',', ':'), default=str)
 
 
-def _encode(infos):
+def _encode(rows_):
     esc = _esc
-    obj = _obj
     out = []
     add = out.append
-    for d in infos:
-        if len(d) != len(_KEYS):
-            raise ValueError('not a TaskInfo')
-        i, name, coro, st, owner, by, aw, loc, cre, lp, eager = map(d.__getitem__, _KEYS)
+    tails = {}  # (fields after the coroutine, location and createdAt by id) -> (JSON, the dicts)
+    for i, name, coro, st, owner, by, aw, loc, cre, lp, eager in rows_:
         if eager.__class__ is not bool:
             raise ValueError('eager')
-        add('{"id":%s,"name":%s,"coroutine":%s,"state":%s,"owner":%s,"awaitedBy":%s,'
-            '"awaiting":%s,"location":%s,"createdAt":%s,"loop":%s,"eager":%s}' % (
-                esc(i), esc(name), 'null' if coro is None else esc(coro), esc(st),
-                'null' if owner is None else esc(owner),
+        key = (st, owner, tuple(by) if by else (), aw, id(loc), id(cre), lp, eager)
+        got = tails.get(key)
+        if got is None:
+            # The entry holds loc and cre: their ids stay theirs while it lives.
+            got = tails[key] = (_tail(st, owner, by, aw, loc, cre, lp, eager), loc, cre)
+        add('{"id":%s,"name":%s,"coroutine":%s,%s' % (
+            esc(i), esc(name), 'null' if coro is None else esc(coro), got[0]))
+    if not out:
+        return '[]'
+    out[0] = '[' + out[0]  # brackets on the ends: the page is copied once, by the join
+    out[-1] += ']'
+    return ','.join(out)
+
+
+def _tail(st, owner, by, aw, loc, cre, lp, eager):
+    esc = _esc
+    return ('"state":%s,"owner":%s,"awaitedBy":%s,"awaiting":%s,"location":%s,"createdAt":%s,'
+            '"loop":%s,"eager":%s}' % (
+                esc(st), 'null' if owner is None else esc(owner),
                 '[' + ','.join(map(esc, by)) + ']' if by else '[]',
                 'null' if aw is None else esc(aw),
-                'null' if loc is None else obj(loc),
-                'null' if cre is None else obj(cre),
+                'null' if loc is None else _obj(loc),
+                'null' if cre is None else _obj(cre),
                 esc(lp), 'true' if eager else 'false'))
-    return '[' + ','.join(out) + ']'
 
 
 _listing_cache = {}   # (include_done, loop_id) -> (monotonic time, [(tid, record)], graph)
@@ -141,7 +186,14 @@ LISTING_REUSE_S = 2.0
 
 
 def listing(include_done=False, loop_id=None, offset=0, limit=1000):
-    """(page of TaskInfo ordered by id, total count).
+    """(page of TaskInfo dicts ordered by id, total count): see listing_rows."""
+    page, total = listing_rows(include_done, loop_id, offset, limit)
+    keys = _KEYS
+    return [dict(zip(keys, r)) for r in page], total
+
+
+def listing_rows(include_done=False, loop_id=None, offset=0, limit=1000):
+    """(page of TaskInfo field tuples (rows) ordered by id, total count).
 
     A client reads a long list page by page (offset 0, 1000, 2000...): the first page sorts every
     task once and later pages within LISTING_REUSE_S reuse that order and the awaited-by graph, so
@@ -162,28 +214,33 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
         if t is not None:
             page.append(t)
             recs.append(r)
-    return infos(page, graph, recs=recs), len(keyed)
+    return rows(page, graph, recs=recs), len(keyed)
 
 
 def _sorted_records(include_done, loop_id):
     tid = registry.tid
     keyed = []
+    add = keyed.append
     pending = []
-    for t in tasks.all_tasks([s.ref() for s in loops.all_states()]):
+    for r, t in tasks.records_and_tasks([s.ref() for s in loops.all_states()]):
         if t._state == 'PENDING':
-            pending.append(t)
+            pending.append(r)
         elif not include_done:
             continue
         if loop_id is not None and loops.state(t.get_loop()).id != loop_id:
             continue
-        r = registry.adopt(t)
-        keyed.append((tid(r), r))
-    keyed.sort(key=_first)
-    return keyed, tasks.Graph(pending)
+        add((tid(r), r))
+    keyed.sort(key=_first)  # nearly sorted already: records come in creation order
+    if len(_waiting) > len(keyed) + 1000:
+        keep = {r: _waiting[r] for _, r in keyed if r in _waiting}
+        _waiting.clear()
+        _waiting.update(keep)
+    # Records only are kept between pages: tasks would be kept alive until the next listing, and
+    # one the program dropped would not be reported destroyed while pending.
+    return keyed, tasks.Graph(records=pending)
 
 
-def _first(pair):
-    return pair[0]
+_first = operator.itemgetter(0)
 
 
 def find(tid):

@@ -24,31 +24,43 @@ _TASKS_IN_C = hasattr(asyncio, 'capture_call_graph')
 
 
 def all_tasks(loops=()):
-    """Every live task object (pending and done ones still referenced): the weak references in
-    asyncio's registry (registry.records(), read directly: iterating the WeakSet costs a Python
-    generator step per task), eager tasks in their first step, eager tasks done at creation."""
-    out = {}
+    """Every live task object (pending and done ones still referenced): see records_and_tasks."""
+    return [t for _, t in records_and_tasks(loops)]
+
+
+def records_and_tasks(loops=()):
+    """(record, task) for every live task: the weak references in asyncio's registry
+    (registry.records(), read directly: iterating the WeakSet costs a Python generator step per
+    task), in creation order, then eager tasks in their first step, eager tasks done at
+    creation, and on 3.14 the tasks asyncio lists (records made for any the agent never saw)."""
+    out = []
+    add = out.append
     for r in registry.records():
         t = r()
         if t is not None:
-            out[id(t)] = t
+            add((r, t))
+    extra = []
     eager_set = getattr(_tasks_mod, '_eager_tasks', None)
     if eager_set:
-        for t in registry.listed(eager_set):
-            out[id(t)] = t
+        extra.extend(registry.listed(eager_set))
     for r in list(registry._eager_done):
         t = r()
         if t is not None:
-            out[id(t)] = t
+            extra.append(t)
     if registry.mode() != 'weakset' or _TASKS_IN_C:
         # 3.14+ keeps tasks in C structures; all_tasks() then lists pending ones only.
         for loop in loops:
             try:
-                for t in asyncio.all_tasks(loop):
-                    out[id(t)] = t
+                extra.extend(asyncio.all_tasks(loop))
             except Exception:
                 pass
-    return list(out.values())
+    if extra:
+        seen = {id(t) for _, t in out}
+        for t in extra:
+            if id(t) not in seen:
+                seen.add(id(t))
+                add((registry.adopt(t), t))
+    return out
 
 
 def state_of(t, current):
@@ -82,23 +94,44 @@ def _futures_in(cb):
     return out
 
 
+def _call(r):
+    return r()
+
+
 class Graph:
     """Awaited-by edges over one set of tasks: ``awaiters(task)`` -> set of tasks waiting for it."""
 
-    def __init__(self, tasks):
+    def __init__(self, tasks=(), records=None):
+        """Over ``tasks``, or over the tasks of ``records`` (weak references, read when needed:
+        a graph kept between the pages of a listing must not keep the tasks alive)."""
         self._tasks = tasks
+        self._records = records
         self._by_waiter = None
 
-    @property
-    def by_waiter(self):
-        """id(future) -> tasks waiting on it; built on first need (many listings never need it)."""
-        if self._by_waiter is None:
+    def waiting_on(self, fut):
+        """The tasks waiting on the live future ``fut``. The map is built on first need (many
+        listings never need it) and keyed by id: a task counts only while its waiter is ``fut``
+        itself, so a map kept a while never names a task that moved on."""
+        m = self._by_waiter
+        if m is None:
             m = self._by_waiter = {}
-            for t in self._tasks:
-                w = t._fut_waiter if t._state == 'PENDING' else None
-                if w is not None:
-                    m.setdefault(id(w), []).append(t)
-        return self._by_waiter
+            if self._records is not None:
+                for r in self._records:
+                    t = r()
+                    w = t._fut_waiter if t is not None and t._state == 'PENDING' else None
+                    if w is not None:
+                        m.setdefault(id(w), []).append(r)
+            else:
+                for t in self._tasks:
+                    w = t._fut_waiter if t._state == 'PENDING' else None
+                    if w is not None:
+                        m.setdefault(id(w), []).append(t)
+        got = m.get(id(fut))
+        if not got:
+            return ()
+        if self._records is not None:
+            got = [t for t in map(_call, got) if t is not None]
+        return [t for t in got if t._state == 'PENDING' and t._fut_waiter is fut]
 
     def awaiters(self, fut, depth=0, seen=None):
         seen = set() if seen is None else seen
@@ -107,7 +140,7 @@ class Graph:
         seen.add(id(fut))
         out = []
         if depth:
-            out.extend(self.by_waiter.get(id(fut), ()))
+            out.extend(self.waiting_on(fut))
         cbs = getattr(fut, '_callbacks', None) or ()
         for entry in list(cbs):
             cb = entry[0] if isinstance(entry, tuple) else entry
@@ -128,7 +161,7 @@ class Graph:
                         out.extend(self.awaiters(obj, depth + 1, seen))
                 elif isinstance(obj, asyncio.Queue):
                     for g in list(getattr(obj, '_getters', ())):
-                        out.extend(self.by_waiter.get(id(g), ()))
+                        out.extend(self.waiting_on(g))
         if HAS_AWAITED_BY:
             for obj in list(getattr(fut, '_asyncio_awaited_by', None) or ()):
                 if isinstance(obj, _TASK_TYPES):

@@ -32,6 +32,12 @@ _RAW_JSON = json.dumps(_RAW_MARK)
 def encode(obj):
     """One message as compact JSON text; `Raw` values go in as they are, anything else json
     cannot encode as its str()."""
+    return ''.join(_pieces(obj))
+
+
+def _pieces(obj, end=''):
+    """The message's JSON text in pieces to join, then ``end``: a large `Raw` text (a page of
+    several hundred KB) is copied once by the join, not once per concatenation."""
     raws = []
 
     def default(o):
@@ -41,14 +47,18 @@ def encode(obj):
         return str(o)
 
     text = json.dumps(obj, separators=(',', ':'), default=default)
-    if raws:
-        parts = text.split(_RAW_JSON)
-        if len(parts) == len(raws) + 1:
-            text = parts[0] + ''.join(r + p for r, p in zip(raws, parts[1:]))
-        else:  # the marker also occurs in a string of the message: decode the raw parts instead
-            text = json.dumps(obj, separators=(',', ':'),
-                              default=lambda o: json.loads(o.text) if o.__class__ is Raw else str(o))
-    return text
+    if not raws:
+        return (text, end)
+    parts = text.split(_RAW_JSON)
+    if len(parts) != len(raws) + 1:  # the marker also occurs in a string of the message: decode the raw parts instead
+        return (json.dumps(obj, separators=(',', ':'),
+                           default=lambda o: json.loads(o.text) if o.__class__ is Raw else str(o)), end)
+    out = [parts[0]]
+    for r, p in zip(raws, parts[1:]):
+        out.append(r)
+        out.append(p)
+    out.append(end)
+    return out
 
 
 class Closed(Exception):
@@ -103,7 +113,7 @@ class Connection:
 
     def send(self, obj):
         """Sends one message as a line; waits at most SEND_TIMEOUT for a slow reader, then Closed."""
-        self.send_raw((encode(obj) + '\n').encode('utf-8'))
+        self.send_raw(''.join(_pieces(obj, '\n')).encode('utf-8'))
 
     def send_raw(self, data):
         view = memoryview(data)
