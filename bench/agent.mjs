@@ -19,7 +19,8 @@
 // (nothing reused from an earlier listing; the mean over FIRSTS debuggees, default 5). Target:
 // < 0.1 s CPU per full listing.
 //
-// PARTS=overhead,listing,instructions (or the part names as arguments) picks the parts; default all three
+// PARTS=overhead,listing,instructions (or the part names as arguments) picks the parts; default all three;
+// WORKLOADS=io,handlers,spawn picks the overhead part's workloads
 // (instructions: the spawn workload under valgrind's callgrind, deterministic; skipped without valgrind).
 import { execFileSync, execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,6 +36,7 @@ const agentDir = path.join(root, 'debug-adapter', 'agent');
 const rounds = Number(process.env.ROUNDS || 10);
 const reps = Number(process.env.REPS || 15);
 const win = Math.min(reps, Number(process.env.WINDOW || 5));
+const workloads = (process.env.WORKLOADS || 'io,handlers,spawn').split(',');
 
 const WORKLOAD = String.raw`
 import asyncio, json, sys, time
@@ -197,7 +199,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 async function overhead(pythons) {
   const results = [];
   for (const py of pythons) {
-    for (const which of ['io', 'handlers', 'spawn']) {
+    for (const which of workloads) {
       const plain = [], agent = [];
       for (let r = 0; r < rounds; r++) {
         // Alternate the order so drift in machine load hits both sides alike.
