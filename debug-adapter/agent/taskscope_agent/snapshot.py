@@ -123,17 +123,6 @@ def _obj(d):
     return got[1]
 
 
-def encode_infos(infos):
-    """The JSON array of a list of TaskInfo dicts exactly as json.dumps(..., separators=(',',
-    ':')) makes it (see encode_rows); anything not of the expected shape is encoded by json."""
-    try:
-        if any(len(d) != len(_KEYS) for d in infos):
-            raise ValueError('not a TaskInfo')
-        return _encode([tuple(map(d.__getitem__, _KEYS)) for d in infos])
-    except Exception:
-        return json.dumps(infos, separators=(',', ':'), default=str)
-
-
 def encode_rows(rows_):
     """The JSON array of the TaskInfo dicts that ``rows_`` (from rows()) stand for, exactly as
     json.dumps(..., separators=(',', ':')) makes it, built faster: a task's fields after its

@@ -17,7 +17,7 @@ LOOPBACK = ('127.0.0.1', '::1', 'localhost')
 
 
 class Raw:
-    """A value already encoded as JSON text (the list view's page: see snapshot.encode_infos),
+    """A value already encoded as JSON text (the list view's page: see snapshot.encode_rows),
     spliced into the message as is."""
     __slots__ = ('text',)
 

@@ -1,4 +1,4 @@
-"""The list view's own JSON encoding (snapshot.encode_infos, spliced into the message by
+"""The list view's own JSON encoding (snapshot.encode_rows, spliced into the message by
 transport.encode as a `Raw` value) gives exactly the text json.dumps gives, for tasks in every state
 and for names json must escape; a marker-like string in a message falls back to plain json."""
 import json
@@ -36,10 +36,11 @@ PROGRAM = textwrap.dedent('''
         await asyncio.sleep(0.01)
         gone.cancel()
         await asyncio.sleep(0)
-        page, total = snapshot.listing(include_done=True)
-        same = snapshot.encode_infos(page) == json.dumps(page, separators=(',', ':'), default=str)
+        rows, total = snapshot.listing_rows(include_done=True)
+        page = [dict(zip(snapshot._KEYS, r)) for r in rows]  # what snapshot.listing() gives
+        same = snapshot.encode_rows(rows) == json.dumps(page, separators=(',', ':'), default=str)
         msg = {'type': 'response', 'id': 1, 'ok': True,
-               'result': {'tasks': transport.Raw(snapshot.encode_infos(page)), 'total': total}}
+               'result': {'tasks': transport.Raw(snapshot.encode_rows(rows)), 'total': total}}
         spliced = json.loads(transport.encode(msg))['result']['tasks'] == json.loads(json.dumps(page))
         # the marker itself in another string of the message: the raw part is decoded instead
         msg['result']['note'] = '\\x00taskscope-raw\\x00'
