@@ -82,7 +82,8 @@ SAMPLE_MASK = SAMPLE - 1
 COMMIT_MASK = 31      # every 32 tasks made, dead tasks' records leave asyncio's set (see commit)
 _all_sites = [False]  # record_all_sites(): every site whatever the rate
 _sites_now = [True]   # every site now (the last tick was quiet), else sampled
-_made = [itertools.count(1)]  # tasks made (the hot path's counter: commits and sampling)
+_made = [itertools.count(1)]  # tasks made off the hot path (fallback hook, task factory)
+_hot_made = [lambda: 0]      # -> tasks made through the hot path (its counter is a closure cell)
 _issued = [0]         # tasks made at the last tick
 _created_hook = [None]  # callable(task) when task-created events are wanted, else None
 _eager_done = collections.deque(maxlen=1000)  # records of eager tasks done at creation
@@ -201,7 +202,7 @@ def _site_of(rec):
 
 def _issued_so_far():
     r = repr(_made[0])  # 'count(N)': N is the next
-    return int(r[r.index('(') + 1:-1]) - 1
+    return int(r[r.index('(') + 1:-1]) - 1 + _hot_made[0]()
 
 
 def refill():
@@ -290,12 +291,15 @@ _sched = [None]
 _hooks = {}     # (every site, created events) -> the set's `add` for that case (install)
 
 
-def _make_add(sched, current, made):
+def _make_add(sched, current):
     """The `add` of asyncio's task set (an attribute of that one WeakSet object, which asyncio's
     C code and Python code both look up before the class's method). It runs once per task, so
-    it is written for speed: closure cells only, no call that is not needed; every 32 tasks the
-    set's pending removals are committed (`WeakSet.add` commits at every call), and a site is
-    taken for one task in SAMPLE (`_hooks` adds the rest when every site is wanted)."""
+    it is written for speed: closure cells only, no call that is not needed, and few distinct C
+    functions (each is instruction-cache footprint taken from the program's own hot loop: the
+    count is a cell compared with the next commit, not `next(counter) & mask`); every 32 tasks
+    the set's pending removals are committed (`WeakSet.add` commits at every call), and a site
+    is taken for one task in SAMPLE (`_hooks` adds the rest when every site is wanted). Returns
+    (add, made): ``made()`` is how many tasks it has seen."""
     unregistered = _unregistered
     getweakrefs = _getweakrefs
     site = _site
@@ -303,12 +307,14 @@ def _make_add(sched, current, made):
     cb = _cb[0]
     owners = _owner
     mask = SAMPLE_MASK
-    commit_mask = COMMIT_MASK
+    every = COMMIT_MASK + 1
     last = _gone_ref()  # the last owner's record: a spawning task makes many in a row
     now = _running_current()
+    n = 0          # tasks seen
+    due = every    # the count at which the next commit is due
 
     def add(item):
-        nonlocal last
+        nonlocal last, n, due
         if unregistered:
             # Adopted earlier (an eager task whose children needed its record): reuse it.
             r = _reuse(item)
@@ -334,15 +340,19 @@ def _make_add(sched, current, made):
                 else:
                     o = _owner_record(owner)
                 owners[r] = last = o
-            n = next(made)
-            if not n & commit_mask:
+            n += 1
+            if n >= due:
+                due = n + every
                 commit()
                 if not n & mask:
                     site(r, 1)
         except Exception:
             owners.setdefault(r, None)  # registered whatever went wrong
         return r
-    return add
+
+    def made():
+        return n
+    return add, made
 
 
 def _variants(add):
@@ -508,12 +518,13 @@ def install():
         _sched[0] = sched
         _pend[0] = sched._pending_removals
         _cb[0] = _pend[0].append
-        sched.add = _make_add(sched, _current_getter(), itertools.count(1))
+        sched.add = _make_add(sched, _current_getter())[0]
         found = _probe()
         del sched.add
         if found:
             commit()
-            _hooks.update(_variants(_make_add(sched, _current_getter(), _made[0])))
+            add, _hot_made[0] = _make_add(sched, _current_getter())
+            _hooks.update(_variants(add))
             _mode[0] = 'weakset'
             _apply()  # first: from now on no thread's task goes through the class's add
             _take_over(sched)
