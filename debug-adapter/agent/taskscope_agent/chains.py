@@ -169,6 +169,7 @@ def location(chain):
     return None
 
 
+_LEVELS = range(100)  # a chain is walked this deep at most
 _leaves = set(_FUTURE_TYPES + _TASK_TYPES)  # classes that end a chain (more found as met)
 _CHAIN_ATTRS = ('cr_frame', 'gi_frame', 'ag_frame', 'cr_await', 'gi_yieldfrom', 'ag_await',
                 'cr_running', 'gi_running', 'ag_running')
@@ -184,11 +185,11 @@ def summary(t):
     the same place."""
     internal = registry._internal
     c = t._coro
-    user = op = None
+    user = op = ucode = None
     running = False
-    n = 0
-    while c is not None and n < 100:
-        n += 1
+    for _ in _LEVELS:
+        if c is None:
+            break
         # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
         tc = c.__class__
         if tc is _Coro:
@@ -224,11 +225,13 @@ def summary(t):
                        or getattr(c, 'ag_await', None))
         if code is not None:
             fn = code.co_filename
-            i = internal.get(fn)
-            if i is None:
+            try:
+                i = internal[fn]
+            except KeyError:
                 i = registry.is_internal(fn)
             if not i:
                 user = c
+                ucode = code
                 op = None  # the operation is where the innermost user frame entered asyncio
             elif op is None:
                 op = c
@@ -237,13 +240,15 @@ def summary(t):
     if user is not None:
         f = user.cr_frame if user.__class__ is _Coro else _frame_obj(user)
         if f is not None:
-            code = f.f_code
+            code = ucode
             q = getattr(user, '__qualname__', None)
-            lasti = f.f_lasti
             # Keyed by the code's id (hashing a code object walks its bytecode on 3.12): the
             # entry holds the code, so the id is not another's while the entry lives.
-            key = (id(code), lasti)
-            got = _locations.get(key)
+            key = (id(code), f.f_lasti)
+            try:
+                got = _locations[key]
+            except KeyError:
+                got = None
             if got is not None and got[0] is code and got[1] == q:
                 loc = got[2]
             else:
