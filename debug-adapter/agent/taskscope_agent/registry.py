@@ -25,8 +25,11 @@ inside the constructor and never register.
 
 What a record holds, and what it costs. Measured with callgrind on bench/agent.mjs's 'spawn'
 stress workload, whose tasks do nothing, so the hook is all there is to see (`hooks.install()`
-in-process, sites sampled): about 2.0k / 1.8k instructions per task on 3.12 / 3.13, +3.0% /
-+2.7% of such a task; +1% for tasks doing a request's least work ('handlers').
+in-process, sites sampled): about 1.6k / 1.5k instructions per task on 3.12 / 3.13, +2.4% /
++2.3% of such a task; +1% for tasks doing a request's least work ('handlers'). CPU time goes up
+about twice as much (+5% for hooks alone on 3.12): with cache simulation, L1 instruction misses
+rise +4.5% and L1 data read misses +8.5% a task, so the hot path keeps to few distinct C
+functions and objects.
 - the owner = the task running when this one was created, kept as the owner's record (a weak
   reference: the owner's task is not kept alive by its children, and its id stays known).
 - the id: given when first asked for (`tid`), to every record made since the last one given an
