@@ -191,7 +191,7 @@ def summary(t):
         if c is None:
             break
         # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
-        tc = c.__class__
+        tc = type(c)
         if tc is _Coro:
             code = c.cr_code
             if c.cr_running:
@@ -238,7 +238,7 @@ def summary(t):
         c = nxt
     loc = None
     if user is not None:
-        f = user.cr_frame if user.__class__ is _Coro else _frame_obj(user)
+        f = user.cr_frame if type(user) is _Coro else _frame_obj(user)
         if f is not None:
             code = ucode
             q = getattr(user, '__qualname__', None)
