@@ -709,8 +709,7 @@ def _give_ids(rec):
             except RuntimeError:  # another thread made a task meanwhile
                 continue
         ids = _ids[0]
-        for r in reversed(new):
-            _tids[r] = next(ids)
+        _tids.update(zip(reversed(new), ids))  # oldest first, in C
         t = _tids.get(rec)
         if t is None:  # a record no longer (or never) in _owner: a dead task's
             t = _tids[rec] = next(ids)
