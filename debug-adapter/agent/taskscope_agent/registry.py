@@ -183,14 +183,17 @@ def _site(rec, depth):
         pass
 
 
+def _owner_in(o):
+    """The owner's record in an `_owner` value (the value itself, or its first item)."""
+    return o[0] if o.__class__ is tuple else o
+
+
 def _set_site(rec, site):
-    o = _owner.get(rec)
-    _owner[rec] = (o[0] if o.__class__ is tuple else o, site)
+    _owner[rec] = (_owner_in(_owner.get(rec)), site)
 
 
 def _owner_of(rec):
-    o = _owner.get(rec)
-    return o[0] if o.__class__ is tuple else o
+    return _owner_in(_owner.get(rec))
 
 
 def _set_owner(rec, owner):
@@ -266,11 +269,10 @@ def _owner_record(owner):
     return _find(owner) or _adopt_new(owner, maybe_unregistered=True)
 
 
-def _registers(rec, task, current):
-    """An adopted record's task registers (an eager task after its first step): it gets the
-    owner it had no record for then; a site it has stays."""
+def _registers(rec, task, owner):
+    """An adopted record's task registers (an eager task after its first step): it gets its
+    owner (the task running now), which had no record then; a site it has stays."""
     try:
-        owner = current(task._loop)
         if owner is not None and owner is not task and _owner_of(rec) is None:
             _set_owner(rec, _owner_record(owner))
         else:
@@ -318,17 +320,17 @@ def _make_add(sched, current):
 
     def add(item):
         nonlocal last, n, due
-        if unregistered:
-            # Adopted earlier (an eager task whose children needed its record): reuse it.
-            r = _reuse(item)
-            if r is not None:
-                _registers(r, item, current)
-                return r
-        r = ref(item, cb)
         try:
             owner = now() if now is not None else current(item._loop)
         except Exception:  # no running loop on this thread (now()): no task runs here
             owner = None
+        if unregistered:
+            # Adopted earlier (an eager task whose children needed its record): reuse it.
+            r = _reuse(item)
+            if r is not None:
+                _registers(r, item, owner)
+                return r
+        r = ref(item, cb)
         try:
             if owner is None:
                 owners[r] = None
@@ -454,7 +456,7 @@ def compact(now, every=5.0):
         # not committed yet (a finalizer may still report the task)
         dead = [r for r in listed(_tids) if r() is None]
         if dead:
-            owners = {o[0] if o.__class__ is tuple else o for o in listed(_owner.values())}
+            owners = set(map(_owner_in, listed(_owner.values())))
             for r in dead:
                 if r not in owners and r not in _owner:
                     _tids.pop(r, None)
