@@ -112,24 +112,20 @@ class Graph:
         """The tasks waiting on the live future ``fut``. The map is built on first need (many
         listings never need it) and keyed by id: a task counts only while its waiter is ``fut``
         itself, so a map kept a while never names a task that moved on."""
+        weak = self._records is not None
         m = self._by_waiter
         if m is None:
+            # What the map holds: the records if the graph is over records, else the tasks
             m = self._by_waiter = {}
-            if self._records is not None:
-                for r in self._records:
-                    t = r()
-                    w = t._fut_waiter if t is not None and t._state == 'PENDING' else None
-                    if w is not None:
-                        m.setdefault(id(w), []).append(r)
-            else:
-                for t in self._tasks:
-                    w = t._fut_waiter if t._state == 'PENDING' else None
-                    if w is not None:
-                        m.setdefault(id(w), []).append(t)
+            for x in (self._records if weak else self._tasks):
+                t = x() if weak else x
+                w = t._fut_waiter if t is not None and t._state == 'PENDING' else None
+                if w is not None:
+                    m.setdefault(id(w), []).append(x)
         got = m.get(id(fut))
         if not got:
             return ()
-        if self._records is not None:
+        if weak:
             got = [t for t in map(_call, got) if t is not None]
         return [t for t in got if t._state == 'PENDING' and t._fut_waiter is fut]
 
