@@ -3,6 +3,7 @@
 Synchronisation is by waiting on conditions with bounded timeouts: the port file appearing, a
 marker line on the program's stdout, a response or an event. Never a fixed sleep.
 """
+import json
 import os
 import secrets
 import select
@@ -16,6 +17,16 @@ from taskscope_agent.client import Client
 
 AGENT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 20.0
+
+
+def run_json(code, timeout=60):
+    """Runs ``code`` in a fresh interpreter that can import the agent; returns (the JSON it printed
+    last, its stderr). A program that exits non-zero fails the test with its stderr."""
+    p = subprocess.run([sys.executable, '-c', code], env=env_with_agent(), capture_output=True,
+                       text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError('program failed (%d): %s' % (p.returncode, p.stderr[-3000:]))
+    return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
 
 
 def env_with_agent(extra=None):

@@ -1,13 +1,10 @@
 """The list view's own JSON encoding (snapshot.encode_rows, spliced into the message by
 transport.encode as a `Raw` value) gives exactly the text json.dumps gives, for tasks in every state
 and for names json must escape; a marker-like string in a message falls back to plain json."""
-import json
-import subprocess
-import sys
 import textwrap
 import unittest
 
-from .agent_harness import env_with_agent
+from .agent_harness import run_json
 
 PROGRAM = textwrap.dedent('''
     import asyncio, gc, json, sys
@@ -70,10 +67,7 @@ PROGRAM = textwrap.dedent('''
 
 class EncodingTest(unittest.TestCase):
     def test_list_view_encoding_matches_json(self):
-        p = subprocess.run([sys.executable, '-c', PROGRAM], env=env_with_agent(), capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
-        got = json.loads(p.stdout.strip().splitlines()[-1])
+        got, _ = run_json(PROGRAM)
         self.assertEqual(got, {'same': True, 'spliced': True, 'fell_back': True,
                                'states': ['cancelled', 'done', 'failed', 'pending', 'running'],
                                'awaited': True, 'n': True, 'gc_kept': True})

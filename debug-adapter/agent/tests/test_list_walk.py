@@ -6,13 +6,11 @@
   that stepped is walked again, words read from changing state (an awaited task's name, a
   TaskGroup's count) are never reused, and the memo keeps neither tasks nor futures alive.
 """
-import json
-import subprocess
 import sys
 import textwrap
 import unittest
 
-from .agent_harness import env_with_agent
+from .agent_harness import run_json
 
 PROGRAM = textwrap.dedent('''
     import asyncio, gc, json, socket, types, weakref
@@ -162,10 +160,7 @@ PROGRAM = textwrap.dedent('''
 
 class ListWalkTest(unittest.TestCase):
     def test_fast_paths_match_the_plain_ones(self):
-        p = subprocess.run([sys.executable, '-c', PROGRAM], env=env_with_agent(), capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
-        got = json.loads(p.stdout.strip().splitlines()[-1])
+        got, _ = run_json(PROGRAM)
         self.assertEqual(got['mismatches'], [])
         self.assertTrue(got['running_same'])
         # the walk met every kind it words (so the comparison above covered them)

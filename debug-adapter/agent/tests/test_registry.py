@@ -3,13 +3,12 @@ reference per task), owners, ids in creation order however late they are asked f
 sites (every one, or sampled after a busy tick), records still found by a finalizer the cyclic
 GC runs, owner ids kept after owners die, dead records taken out of asyncio's set, other WeakSets
 left alone, task factories chained, and no `Task-N` name taken by the agent."""
-import json
 import subprocess
 import sys
 import textwrap
 import unittest
 
-from .agent_harness import env_with_agent
+from .agent_harness import env_with_agent, run_json
 
 PRELUDE = '''
 import asyncio, gc, json, sys, weakref
@@ -34,12 +33,7 @@ def line(source, marker):
 
 def run(source):
     """Runs PRELUDE + source in a fresh interpreter; returns the JSON it prints last."""
-    code = PRELUDE + textwrap.dedent(source)
-    p = subprocess.run([sys.executable, '-c', code], env=env_with_agent(), capture_output=True,
-                       text=True, timeout=60)
-    if p.returncode != 0:
-        raise AssertionError('program failed (%d): %s' % (p.returncode, p.stderr[-2000:]))
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return run_json(PRELUDE + textwrap.dedent(source))[0]
 
 
 class RegistryTest(unittest.TestCase):
@@ -262,11 +256,9 @@ class RegistryTest(unittest.TestCase):
                 return out
             print(json.dumps(asyncio.run(main())))
         ''')
-        p = subprocess.run([sys.executable, '-c', code], env=env_with_agent(), capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
-        self.assertNotIn('Exception ignored', p.stderr)  # old references' callbacks never ran
-        self.assertEqual(json.loads(p.stdout.strip().splitlines()[-1]), {
+        got, err = run_json(code)
+        self.assertNotIn('Exception ignored', err)  # old references' callbacks never ran
+        self.assertEqual(got, {
             'data_is_records': True, 'early_have_records': True, 'early_listed': True,
             'late_owner': True, 'len': 5, 'in': True, 'unregistered': True, 'all': 1,
             'len_after': 1})
@@ -317,11 +309,9 @@ class RegistryTest(unittest.TestCase):
                         'site': info['createdAt']['line'], 'total': total}
             print(json.dumps(asyncio.run(main())))
         ''')
-        p = subprocess.run([sys.executable, '-c', code], env=env_with_agent(), capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        got, _ = run_json(code)
         site_line = next(i for i, text in enumerate(code.splitlines(), 1) if '# SITE' in text)
-        self.assertEqual(json.loads(p.stdout.strip().splitlines()[-1]),
+        self.assertEqual(got,
                          {'mode': 'create_task', 'owner': True, 'site': site_line, 'total': 2})
 
     def test_agent_takes_no_task_name(self):
