@@ -6,12 +6,10 @@ owns the task graph.
 """
 import asyncio
 import types
-import weakref
 
 from . import registry
 
 _Task = asyncio.Task
-_weakref = weakref.ref
 _PyTask = getattr(asyncio.tasks, '_PyTask', _Task)
 _TASK_TYPES = tuple({_Task, _PyTask})
 _FUTURE_TYPES = tuple({asyncio.Future, getattr(asyncio.futures, '_PyFuture', asyncio.Future)})
@@ -175,23 +173,32 @@ _CHAIN_ATTRS = ('cr_frame', 'gi_frame', 'ag_frame', 'cr_await', 'gi_yieldfrom', 
                 'cr_running', 'gi_running', 'ag_running')
 _Coro = types.CoroutineType
 _Gen = types.GeneratorType
+_PLAIN_FUTURES = frozenset(_FUTURE_TYPES)  # a waiter of these classes says nothing by itself
 
 
 def summary(t):
     """(location, awaiting) of a pending task in one walk of its chain: the list view's fast path,
-    the same answer as ``location(chain)`` and ``awaiting_words(t, chain)``. Each level is judged
-    by its code object (``cr_code``), so a frame object is made (3.11+ makes one on first read)
-    only for the innermost user frame, and the location dict is shared by every task suspended at
-    the same place."""
+    the same answer as ``location(chain)`` and ``awaiting_words(t, chain)``."""
+    got = summary_lasting(t)
+    return got[0], got[1]
+
+
+def summary_lasting(t):
+    """summary(t) and whether the answer holds while the task waits on the same future: (location,
+    awaiting, lasting). Until its waiter changes a task has not stepped, so where it is suspended
+    and what it awaits stay what they were, except words read from state that changes meanwhile
+    (an awaited task's name, a TaskGroup's count). Each level is judged by its code object (``cr_code``), so a frame object is
+    made (3.11+ makes one on first read) only for the innermost user frame. Where the innermost
+    user frame stands and which asyncio coroutine it entered (its "spot") decide the location and,
+    for a task waiting on a plain future, the words: these are worked out once per spot and shared
+    by every task suspended there (the location dict is read-only)."""
     internal = registry._internal
     c = t._coro
-    user = op = ucode = None
+    user = op = ucode = opcode = None
     running = False
     for _ in _LEVELS:
-        if c is None:
-            break
-        # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
         tc = type(c)
+        # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
         if tc is _Coro:
             code = c.cr_code
             if c.cr_running:
@@ -199,6 +206,8 @@ def summary(t):
                 nxt = None
             else:
                 nxt = c.cr_await
+        elif c is None or tc in _leaves:
+            break  # a Future, a Task or a future's iterator awaited: the end of the chain
         elif tc is _Gen:
             code = c.gi_code
             if c.gi_running:
@@ -206,8 +215,6 @@ def summary(t):
                 nxt = None
             else:
                 nxt = c.gi_yieldfrom
-        elif tc in _leaves:
-            break  # a Future, a Task or a future's iterator awaited: the end of the chain
         elif not any(hasattr(tc, a) for a in _CHAIN_ATTRS):
             # An awaitable of a class with no frame and nothing it awaits (C `FutureIter`, what
             # `await future` leaves in cr_await): a leaf. Reading the attributes below would
@@ -235,54 +242,56 @@ def summary(t):
                 op = None  # the operation is where the innermost user frame entered asyncio
             elif op is None:
                 op = c
+                opcode = code
         c = nxt
-    loc = None
-    if user is not None:
-        f = user.cr_frame if type(user) is _Coro else _frame_obj(user)
-        if f is not None:
-            code = ucode
-            q = getattr(user, '__qualname__', None)
-            # Keyed by the code's id (hashing a code object walks its bytecode on 3.12): the
-            # entry holds the code, so the id is not another's while the entry lives.
-            key = (id(code), f.f_lasti)
-            try:
-                got = _locations[key]
-            except KeyError:
-                got = None
-            if got is not None and got[0] is code and got[1] == q:
-                loc = got[2]
-            else:
-                loc = {'path': code.co_filename, 'line': f.f_lineno or code.co_firstlineno,
-                       'function': q or code.co_name}
-                if len(_locations) > 20000:
-                    _locations.clear()
-                _locations[key] = (code, q, loc)
-    return loc, (None if running else awaiting_of(t, op))
-
-
-def waiting_summary(t, key, memo):
-    """summary(t) of a pending task that is not running, reused from ``memo`` (under ``key``) while
-    the task still waits on the same future: until its waiter changes the task has not stepped, so
-    where it is suspended and what it awaits are what they were. Words read from state that
-    changes meanwhile (an awaited task's name, a TaskGroup's count) are never kept. The memo holds
-    a weak reference to the waiter: a strong one would keep the task alive (its wake-up callback)."""
+    if user is None:
+        return None, (None if running else awaiting_of(t, op)), False
+    f = user.cr_frame if type(user) is _Coro else _frame_obj(user)
+    if f is None:
+        return None, (None if running else awaiting_of(t, op)), False
+    q = user.__qualname__ if type(user) is _Coro else getattr(user, '__qualname__', None)
+    # Keyed by the codes' ids (hashing a code object walks its bytecode on 3.12): the entry holds
+    # the codes, so an id is not another's while the entry lives.
+    key = (id(ucode), f.f_lasti, id(opcode))
+    try:
+        got = _spots[key]
+    except KeyError:
+        got = None
+    if got is None or got[0] is not ucode or got[1] != q or got[2] is not opcode:
+        got = _spot(key, ucode, f, q, op, opcode)
+    if running:
+        return got[3], None, False
     w = t._fut_waiter
-    if w is not None:
-        m = memo.get(key)
-        if m is not None and m[0]() is w:
-            return m[1], m[2]
-    got = summary(t)
-    if w is not None and not isinstance(w, _TASK_TYPES) and not (got[1] or '').startswith('TaskGroup('):
-        try:
-            memo[key] = (_weakref(w), got[0], got[1])
-        except TypeError:  # a waiter that takes no weak reference: not kept
-            pass
+    if got[4] is not None and w.__class__ in _PLAIN_FUTURES:
+        return got[3], got[4], True
+    aw = awaiting_of(t, op)
+    # Words from state that changes during a wait (an awaited task's name, a TaskGroup's
+    # count) do not last; nor anything when nothing is awaited.
+    return got[3], aw, (w is not None and w.__class__ not in _TASK_SET
+                        and not (aw or '').startswith('TaskGroup('))
+
+
+def _spot(key, ucode, f, q, op, opcode):
+    """The `_spots` entry for ``key``: (user code, its qualname, op's code, location dict, words
+    of a task there waiting on a plain future if they are fixed, else None)."""
+    loc = {'path': ucode.co_filename, 'line': f.f_lineno or ucode.co_firstlineno,
+           'function': q or ucode.co_name}
+    if op is None:
+        words = 'Future'
+    else:
+        words = _kind(getattr(op, '__qualname__', ''))[1]
+    if len(_spots) > 20000:
+        _spots.clear()
+    got = _spots[key] = (ucode, q, opcode, loc, words)
     return got
 
 
-# (id(code), lasti) -> (code, qualname, location dict), the dict shared by every task suspended
-# there (read-only: the list view is built from it and encoded, never changed).
-_locations = {}
+_TASK_SET = frozenset(_TASK_TYPES)
+
+
+# (id(user code), lasti, id(op's code)) -> see _spot; the location dict is shared by every task
+# suspended there (read-only: the list view is built from it and encoded, never changed).
+_spots = {}
 
 
 def coroutine_name(t):

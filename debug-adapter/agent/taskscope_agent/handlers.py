@@ -49,14 +49,13 @@ def _int(params, name, default, lo, hi):
 def tasks_list(params, ctx):
     offset = _int(params, 'offset', 0, 0, 1 << 31)
     limit = _int(params, 'limit', 1000, 0, 10000)
-    # A page is a thousand tuples made and dropped (no cycles): with many tasks alive, a collection
-    # they would trigger meanwhile walks them all (~8% of a 10k-task listing), so none runs.
+    # A page is a thousand strings made and dropped (no cycles): with many tasks alive, a
+    # collection they would trigger meanwhile walks them all (~8% of a 10k-task listing), so none runs.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        page, total = snapshot.listing_rows(bool(params.get('includeDone')), params.get('loop'), offset, limit)
-        tasks = transport.Raw(snapshot.encode_rows(page))
-        del page
+        text, total = snapshot.listing_json(bool(params.get('includeDone')), params.get('loop'), offset, limit)
+        tasks = transport.Raw(text)
     finally:
         if collecting:
             gc.enable()

@@ -5,6 +5,7 @@ import asyncio
 import json
 import operator
 import time
+import weakref
 
 from . import chains, loops, registry, tasks
 
@@ -47,15 +48,62 @@ def infos(task_list, graph=None, currents=None, recs=None):
     return [dict(zip(keys, row)) for row in rows(task_list, graph, currents, recs)]
 
 
-# record -> (weak reference to the future its task waits on, location, awaiting): a task listed
-# again while it waits on the same future is not walked again (chains.waiting_summary). Entries of
-# tasks no longer listed go when the memo outgrows the tasks (_sorted_records).
-_waiting = {}
+# A task listed again while it waits on the same future is not walked again (_wait): record -> a
+# weak reference to that future, and record -> (location, awaiting, their JSON), a tuple shared
+# by every task waiting at the same place (_frags). Entries of tasks no longer listed go when the
+# memo outgrows the tasks (_sorted_records).
+_waiters = {}
+_waits = {}
+_frags = {}  # (awaiting, id(location)) -> (location, awaiting, '"awaiting":..,"location":..')
+_weakref = weakref.ref
+
+
+def _wait(t, rec):
+    """(location, awaiting, '"awaiting":..,"location":..' JSON) of a pending task that is not
+    running. Reused while the task waits on the same future (chains.summary_lasting says when that
+    holds). The memo holds a weak reference to the waiter: a strong one would keep the task alive
+    (its wake-up callback)."""
+    w = t._fut_waiter
+    if w is not None:
+        r = _waiters.get(rec)
+        if r is not None and r() is w:
+            got = _waits.get(rec)
+            if got is not None:
+                return got
+    loc, aw, lasting = chains.summary_lasting(t)
+    key = (aw, id(loc))
+    got = _frags.get(key)
+    if got is None or got[0] is not loc:  # the entry holds loc: its id is not another's
+        if len(_frags) > 20000:
+            _frags.clear()
+        got = _frags[key] = (loc, aw, '"awaiting":%s,"location":%s' % (
+            'null' if aw is None else _esc(aw), 'null' if loc is None else _obj(loc)))
+    if lasting:
+        try:
+            _waiters[rec] = _weakref(w)
+        except TypeError:  # a waiter that takes no weak reference: not kept
+            return got
+        _waits[rec] = got
+    return got
+
+
+def _awaited_by(t, graph, awaited_by):
+    """Protocol ids of the tasks awaiting pending task ``t`` (sorted), or []. Nobody has a
+    callback on most tasks (workers): then nobody awaits them, unless the interpreter keeps its
+    own awaited-by set (3.14)."""
+    if not (awaited_by or getattr(t, '_callbacks', 1)):
+        return []
+    by = graph.awaiters(t)
+    if not by:
+        return []
+    tid = registry.tid
+    adopt = registry.adopt
+    return [str(i) for i in sorted({tid(adopt(a)) for a in by if a is not t})]
 
 
 def rows(task_list, graph=None, currents=None, recs=None):
-    """The TaskInfo fields of each task of ``task_list`` as a tuple in `_KEYS` order (the list
-    view encodes these without making a dict per task: encode_rows)."""
+    """The TaskInfo fields of each task of ``task_list`` as a tuple in `_KEYS` order (infos()
+    makes the dicts; the list view writes its JSON directly: page_json)."""
     graph = graph or tasks.Graph(task_list)
     currents = currents if currents is not None else _Currents.now(task_list)
     out = []
@@ -64,10 +112,7 @@ def rows(task_list, graph=None, currents=None, recs=None):
     tid = registry.tid
     describe = registry.describe
     summary = tasks.summary
-    waiting_summary = chains.waiting_summary
-    memo = _waiting
     coroutine_name = tasks.coroutine_name
-    owners = {}  # owner record -> protocol id (10k workers of one owner: one lookup)
     awaited_by = tasks.HAS_AWAITED_BY
     last_loop = cur = lid = None  # tasks of one loop come in runs: its current task and id
     for n, t in enumerate(task_list):
@@ -85,26 +130,16 @@ def rows(task_list, graph=None, currents=None, recs=None):
                 awaiting = None
             else:
                 st = 'pending'
-                where, awaiting = waiting_summary(t, rec, memo)
-            # Nobody has a callback on most tasks (workers): then nobody awaits them, unless the
-            # interpreter keeps its own awaited-by set (3.14)
-            by = graph.awaiters(t) if (awaited_by or getattr(t, '_callbacks', 1)) else []
-            if by:
-                by = [str(i) for i in sorted({tid(adopt(a)) for a in by if a is not t})]
+                where, awaiting, _ = _wait(t, rec)
+            by = _awaited_by(t, graph, awaited_by)
         else:
             st = 'cancelled' if s == 'CANCELLED' else 'failed' if t._exception is not None else 'done'
             awaiting = where = None
             by = []
         i, o, created, is_eager = describe(rec)
-        if o is None:
-            oid = None
-        else:
-            oid = owners.get(o)
-            if oid is None:
-                oid = owners[o] = str(tid(o))
         coro = t._coro
-        add((str(i), t.get_name(), getattr(coro, '__qualname__', None) or coroutine_name(t), st, oid, by,
-             awaiting, where, created, lid, is_eager))
+        add((str(i), t.get_name(), getattr(coro, '__qualname__', None) or coroutine_name(t), st,
+             None if o is None else str(tid(o)), by, awaiting, where, created, lid, is_eager))
     return out
 
 
@@ -114,7 +149,7 @@ _shared = {}  # id(location or createdAt dict) -> (the dict, its JSON): one per 
 
 def _obj(d):
     """JSON of a location/createdAt dict; these are shared by every task at that place and never
-    changed (chains._locations, registry.created_at), so each is encoded once."""
+    changed (chains._spots, registry.created_at), so each is encoded once."""
     got = _shared.get(id(d))
     if got is None or got[0] is not d:
         if len(_shared) > 20000:
@@ -124,33 +159,80 @@ def _obj(d):
 
 
 def encode_rows(rows_):
-    """The JSON array of the TaskInfo dicts that ``rows_`` (from rows()) stand for, exactly as
-    json.dumps(..., separators=(',', ':')) makes it, built faster: a task's fields after its
-    name and coroutine (state, owner, what it awaits, where...) are mostly the same as its
-    neighbours', so each distinct tail is encoded once a page, and each shared location dict once
-    at all. A page with anything not of the expected shape is encoded by json instead."""
+    """The JSON array of the TaskInfo dicts that ``rows_`` (from rows()) stand for."""
+    keys = _KEYS
+    return json.dumps([dict(zip(keys, r)) for r in rows_], separators=(',', ':'), default=str)
+
+
+def page_json(task_list, graph, recs):
+    """encode_rows(rows(task_list, graph, recs=recs)), the same text made in one pass without
+    the rows: the list view's page. Each task's fields go straight into its JSON; what many
+    tasks share is encoded once (a waiting task's awaiting and location with its memo entry,
+    an owner's id per page, a creation site once at all). Anything unexpected: the plain way."""
     try:
-        return _encode(rows_)
+        return _page_json(task_list, graph, recs)
     except Exception:
-        keys = _KEYS
-        return json.dumps([dict(zip(keys, r)) for r in rows_], separators=(',', ':'), default=str)
+        return encode_rows(rows(task_list, graph, recs=recs))
 
 
-def _encode(rows_):
+def _page_json(task_list, graph, recs):
+    currents = _Currents.now(task_list)
     esc = _esc
+    wait = _wait
+    summary = tasks.summary
+    owner_of = registry._owner.get
+    tids = registry._tids.get
+    tid = registry.tid
+    created = registry._created
+    eager_info = registry._eager_info
+    coroutine_name = tasks.coroutine_name
+    awaited_by = tasks.HAS_AWAITED_BY
+    # A task's fields after its name are mostly its neighbours': each distinct run of them (the
+    # "tail", from the coroutine on) is encoded once a page. Its key holds the creation site's id
+    # and the entry the site itself, so the id is the site's while the page is built.
+    tails = {}
     out = []
     add = out.append
-    tails = {}  # (fields after the coroutine, location and createdAt by id) -> (JSON, the dicts)
-    for i, name, coro, st, owner, by, aw, loc, cre, lp, eager in rows_:
-        if eager.__class__ is not bool:
-            raise ValueError('eager')
-        key = (st, owner, tuple(by) if by else (), aw, id(loc), id(cre), lp, eager)
-        got = tails.get(key)
-        if got is None:
-            # The entry holds loc and cre: their ids stay theirs while it lives.
-            got = tails[key] = (_tail(st, owner, by, aw, loc, cre, lp, eager), loc, cre)
-        add('{"id":%s,"name":%s,"coroutine":%s,%s' % (
-            esc(i), esc(name), 'null' if coro is None else esc(coro), got[0]))
+    last_loop = cur = lid = None  # tasks of one loop come in runs: its current task and id
+    for t, rec in zip(task_list, recs):
+        loop = t._loop
+        if loop is not last_loop:
+            last_loop = loop
+            cur = currents[id(loop)]
+            lid = loops.state(loop).id
+        s = t._state
+        if s == 'PENDING':
+            if t is cur:
+                st = 'running'
+                where = summary(t)[0]
+                aw = '"awaiting":null,"location":%s' % ('null' if where is None else _obj(where))
+            else:
+                st = 'pending'
+                aw = wait(t, rec)[2]
+            # Nobody has a callback on most tasks (workers): see _awaited_by
+            if awaited_by or getattr(t, '_callbacks', 1):
+                by = _awaited_by(t, graph, awaited_by)
+                by = '[' + ','.join(map(esc, by)) + ']' if by else '[]'
+            else:
+                by = '[]'
+        else:
+            st = 'cancelled' if s == 'CANCELLED' else 'failed' if t._exception is not None else 'done'
+            aw = '"awaiting":null,"location":null'
+            by = '[]'
+        o = owner_of(rec)
+        if o.__class__ is tuple:  # (owner, creation site): see registry.describe
+            site = o[1]
+            if site.__class__ is not dict:
+                site = created(rec, o)
+            o = o[0]
+        else:
+            site = None
+        coro = getattr(t._coro, '__qualname__', None) or coroutine_name(t)
+        key = (coro, st, o, id(site), by, aw, lid, rec in eager_info)
+        tail = tails.get(key)
+        if tail is None:
+            tail = tails[key] = (_tail(*key[:3], site, *key[4:]), site)
+        add('{"id":"%d","name":%s,%s' % (tids(rec) or tid(rec), esc(t.get_name()), tail[0]))
     if not out:
         return '[]'
     out[0] = '[' + out[0]  # brackets on the ends: the page is copied once, by the join
@@ -158,16 +240,12 @@ def _encode(rows_):
     return ','.join(out)
 
 
-def _tail(st, owner, by, aw, loc, cre, lp, eager):
+def _tail(coro, st, owner, site, by, aw, lid, eager):
+    """A row's JSON from its coroutine on (see _page_json)."""
     esc = _esc
-    return ('"state":%s,"owner":%s,"awaitedBy":%s,"awaiting":%s,"location":%s,"createdAt":%s,'
-            '"loop":%s,"eager":%s}' % (
-                esc(st), 'null' if owner is None else esc(owner),
-                '[' + ','.join(map(esc, by)) + ']' if by else '[]',
-                'null' if aw is None else esc(aw),
-                'null' if loc is None else _obj(loc),
-                'null' if cre is None else _obj(cre),
-                esc(lp), 'true' if eager else 'false'))
+    return '"coroutine":%s,"state":"%s","owner":%s,"awaitedBy":%s,%s,"createdAt":%s,"loop":%s,"eager":%s}' % (
+        'null' if coro is None else esc(coro), st, 'null' if owner is None else '"%d"' % registry.tid(owner),
+        by, aw, 'null' if site is None else _obj(site), esc(lid), 'true' if eager else 'false')
 
 
 _listing_cache = {}   # (include_done, loop_id) -> (monotonic time, [(tid, record)], graph)
@@ -182,7 +260,19 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
 
 
 def listing_rows(include_done=False, loop_id=None, offset=0, limit=1000):
-    """(page of TaskInfo field tuples (rows) ordered by id, total count).
+    """(page of TaskInfo field tuples (rows) ordered by id, total count): see _page."""
+    page, recs, graph, total = _page(include_done, loop_id, offset, limit)
+    return rows(page, graph, recs=recs), total
+
+
+def listing_json(include_done=False, loop_id=None, offset=0, limit=1000):
+    """(JSON text of the page of TaskInfo ordered by id, total count): the list view's request."""
+    page, recs, graph, total = _page(include_done, loop_id, offset, limit)
+    return page_json(page, graph, recs), total
+
+
+def _page(include_done, loop_id, offset, limit):
+    """(the page's tasks, their records, the awaited-by graph, total count).
 
     A client reads a long list page by page (offset 0, 1000, 2000...): the first page sorts every
     task once and later pages within LISTING_REUSE_S reuse that order and the awaited-by graph, so
@@ -203,7 +293,7 @@ def listing_rows(include_done=False, loop_id=None, offset=0, limit=1000):
         if t is not None:
             page.append(t)
             recs.append(r)
-    return rows(page, graph, recs=recs), len(keyed)
+    return page, recs, graph, len(keyed)
 
 
 def _sorted_records(include_done, loop_id):
@@ -220,10 +310,11 @@ def _sorted_records(include_done, loop_id):
             continue
         add((tid(r), r))
     keyed.sort(key=_first)  # nearly sorted already: records come in creation order
-    if len(_waiting) > len(keyed) + 1000:
-        keep = {r: _waiting[r] for _, r in keyed if r in _waiting}
-        _waiting.clear()
-        _waiting.update(keep)
+    if len(_waiters) > len(keyed) + 1000:
+        for memo in (_waiters, _waits):
+            keep = {r: memo[r] for _, r in keyed if r in memo}
+            memo.clear()
+            memo.update(keep)
     # Records only are kept between pages: tasks would be kept alive until the next listing, and
     # one the program dropped would not be reported destroyed while pending.
     return keyed, tasks.Graph(records=pending)

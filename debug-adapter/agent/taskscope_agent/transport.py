@@ -17,7 +17,7 @@ LOOPBACK = ('127.0.0.1', '::1', 'localhost')
 
 
 class Raw:
-    """A value already encoded as JSON text (the list view's page: see snapshot.encode_rows),
+    """A value already encoded as JSON text (the list view's page: see snapshot.page_json),
     spliced into the message as is."""
     __slots__ = ('text',)
 
