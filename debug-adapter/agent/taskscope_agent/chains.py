@@ -187,8 +187,9 @@ def summary_lasting(t):
     """summary(t) and whether the answer holds while the task waits on the same future: (location,
     awaiting, lasting). Until its waiter changes a task has not stepped, so where it is suspended
     and what it awaits stay what they were, except words read from state that changes meanwhile
-    (an awaited task's name, a TaskGroup's count). Each level is judged by its code object (``cr_code``), so a frame object is
-    made (3.11+ makes one on first read) only for the innermost user frame. Where the innermost
+    (an awaited task's name, a TaskGroup's count). Each level is judged by its code object
+    (``cr_code``), so a frame object is made (3.11+ makes one on first read) only for the
+    innermost user frame. Where the innermost
     user frame stands and which asyncio coroutine it entered (its "spot") decide the location and,
     for a task waiting on a plain future, the words: these are worked out once per spot and shared
     by every task suspended there (the location dict is read-only)."""
@@ -197,16 +198,29 @@ def summary_lasting(t):
     user = op = ucode = opcode = None
     running = False
     for _ in _LEVELS:
-        tc = type(c)
         # A running coroutine ends the walk: see _running, its cr_await cannot be read safely.
-        if tc is _Coro:
+        if type(c) is _Coro:  # nearly every level: its own branch
             code = c.cr_code
             if c.cr_running:
                 running = True
                 nxt = None
             else:
                 nxt = c.cr_await
-        elif c is None or tc in _leaves:
+            try:
+                i = internal[code.co_filename]
+            except KeyError:
+                i = registry.is_internal(code.co_filename)
+            if not i:
+                user = c
+                ucode = code
+                op = None  # the operation is where the innermost user frame entered asyncio
+            elif op is None:
+                op = c
+                opcode = code
+            c = nxt
+            continue
+        tc = type(c)
+        if c is None or tc in _leaves:
             break  # a Future, a Task or a future's iterator awaited: the end of the chain
         elif tc is _Gen:
             code = c.gi_code
@@ -231,15 +245,10 @@ def summary_lasting(t):
                 nxt = (getattr(c, 'cr_await', None) or getattr(c, 'gi_yieldfrom', None)
                        or getattr(c, 'ag_await', None))
         if code is not None:
-            fn = code.co_filename
-            try:
-                i = internal[fn]
-            except KeyError:
-                i = registry.is_internal(fn)
-            if not i:
+            if not registry.is_internal(code.co_filename):
                 user = c
                 ucode = code
-                op = None  # the operation is where the innermost user frame entered asyncio
+                op = None
             elif op is None:
                 op = c
                 opcode = code
@@ -257,17 +266,17 @@ def summary_lasting(t):
         got = _spots[key]
     except KeyError:
         got = None
-    if got is None or got[0] is not ucode or got[1] != q or got[2] is not opcode:
+    if got is None or got[0] is not ucode or got[2] is not opcode or (got[1] is not q and got[1] != q):
         got = _spot(key, ucode, f, q, op, opcode)
     if running:
         return got[3], None, False
-    w = t._fut_waiter
-    if got[4] is not None and w.__class__ in _PLAIN_FUTURES:
+    tw = type(t._fut_waiter)
+    if got[4] is not None and tw in _PLAIN_FUTURES:
         return got[3], got[4], True
     aw = awaiting_of(t, op)
     # Words from state that changes during a wait (an awaited task's name, a TaskGroup's
     # count) do not last; nor anything when nothing is awaited.
-    return got[3], aw, (w is not None and w.__class__ not in _TASK_SET
+    return got[3], aw, (tw is not _NoneType and tw not in _TASK_SET
                         and not (aw or '').startswith('TaskGroup('))
 
 
@@ -287,6 +296,7 @@ def _spot(key, ucode, f, q, op, opcode):
 
 
 _TASK_SET = frozenset(_TASK_TYPES)
+_NoneType = type(None)
 
 
 # (id(user code), lasti, id(op's code)) -> see _spot; the location dict is shared by every task

@@ -164,25 +164,26 @@ def encode_rows(rows_):
     return json.dumps([dict(zip(keys, r)) for r in rows_], separators=(',', ':'), default=str)
 
 
-def page_json(task_list, graph, recs):
-    """encode_rows(rows(task_list, graph, recs=recs)), the same text made in one pass without
-    the rows: the list view's page. Each task's fields go straight into its JSON; what many
-    tasks share is encoded once (a waiting task's awaiting and location with its memo entry,
-    an owner's id per page, a creation site once at all). Anything unexpected: the plain way."""
+def page_json(task_list, graph, recs, ids):
+    """encode_rows(rows(task_list, graph, recs=recs)) (``ids``: the records' ids), the same text
+    made in one pass without the rows: the list view's page. Each task's fields go straight into
+    its JSON; what many tasks share is encoded once (a waiting task's awaiting and location with
+    its memo entry, a run of fields per page, a creation site once at all). Anything
+    unexpected: the plain way."""
     try:
-        return _page_json(task_list, graph, recs)
+        return _page_json(task_list, graph, recs, ids)
     except Exception:
         return encode_rows(rows(task_list, graph, recs=recs))
 
 
-def _page_json(task_list, graph, recs):
+def _page_json(task_list, graph, recs, ids):
     currents = _Currents.now(task_list)
     esc = _esc
     wait = _wait
+    waiter_of = _waiters.get
+    waits_of = _waits.get
     summary = tasks.summary
     owner_of = registry._owner.get
-    tids = registry._tids.get
-    tid = registry.tid
     created = registry._created
     eager_info = registry._eager_info
     coroutine_name = tasks.coroutine_name
@@ -194,7 +195,7 @@ def _page_json(task_list, graph, recs):
     out = []
     add = out.append
     last_loop = cur = lid = None  # tasks of one loop come in runs: its current task and id
-    for t, rec in zip(task_list, recs):
+    for t, rec, i in zip(task_list, recs, ids):
         loop = t._loop
         if loop is not last_loop:
             last_loop = loop
@@ -208,7 +209,11 @@ def _page_json(task_list, graph, recs):
                 aw = '"awaiting":null,"location":%s' % ('null' if where is None else _obj(where))
             else:
                 st = 'pending'
-                aw = wait(t, rec)[2]
+                # _wait's memo read here (a call per task less)
+                w = t._fut_waiter
+                r = waiter_of(rec)
+                aw = waits_of(rec) if r is not None and w is not None and r() is w else None
+                aw = (aw or wait(t, rec))[2]
             # Nobody has a callback on most tasks (workers): see _awaited_by
             if awaited_by or getattr(t, '_callbacks', 1):
                 by = _awaited_by(t, graph, awaited_by)
@@ -232,7 +237,7 @@ def _page_json(task_list, graph, recs):
         tail = tails.get(key)
         if tail is None:
             tail = tails[key] = (_tail(*key[:3], site, *key[4:]), site)
-        add('{"id":"%d","name":%s,%s' % (tids(rec) or tid(rec), esc(t.get_name()), tail[0]))
+        add('{"id":"%d","name":%s,%s' % (i, esc(t.get_name()), tail[0]))
     if not out:
         return '[]'
     out[0] = '[' + out[0]  # brackets on the ends: the page is copied once, by the join
@@ -261,18 +266,18 @@ def listing(include_done=False, loop_id=None, offset=0, limit=1000):
 
 def listing_rows(include_done=False, loop_id=None, offset=0, limit=1000):
     """(page of TaskInfo field tuples (rows) ordered by id, total count): see _page."""
-    page, recs, graph, total = _page(include_done, loop_id, offset, limit)
+    page, recs, _, graph, total = _page(include_done, loop_id, offset, limit)
     return rows(page, graph, recs=recs), total
 
 
 def listing_json(include_done=False, loop_id=None, offset=0, limit=1000):
     """(JSON text of the page of TaskInfo ordered by id, total count): the list view's request."""
-    page, recs, graph, total = _page(include_done, loop_id, offset, limit)
-    return page_json(page, graph, recs), total
+    page, recs, ids, graph, total = _page(include_done, loop_id, offset, limit)
+    return page_json(page, graph, recs, ids), total
 
 
 def _page(include_done, loop_id, offset, limit):
-    """(the page's tasks, their records, the awaited-by graph, total count).
+    """(the page's tasks, their records, their ids, the awaited-by graph, total count).
 
     A client reads a long list page by page (offset 0, 1000, 2000...): the first page sorts every
     task once and later pages within LISTING_REUSE_S reuse that order and the awaited-by graph, so
@@ -281,23 +286,25 @@ def _page(include_done, loop_id, offset, limit):
     now = time.monotonic()
     cached = _listing_cache.get(key)
     if offset > 0 and cached is not None and now - cached[0] < LISTING_REUSE_S:
-        _, keyed, graph = cached
+        _, keyed, ids, graph = cached
     else:
-        keyed, graph = _sorted_records(include_done, loop_id)
+        keyed, ids, graph = _sorted_records(include_done, loop_id)
         _listing_cache.clear()
-        _listing_cache[key] = (now, keyed, graph)
+        _listing_cache[key] = (now, keyed, ids, graph)
     page = []
     recs = []
-    for _, r in keyed[offset:offset + limit]:
+    page_ids = []
+    for r, i in zip(keyed[offset:offset + limit], ids[offset:offset + limit]):
         t = r()
         if t is not None:
             page.append(t)
             recs.append(r)
-    return page, recs, graph, len(keyed)
+            page_ids.append(i)
+    return page, recs, page_ids, graph, len(keyed)
 
 
 def _sorted_records(include_done, loop_id):
-    tid = registry.tid
+    """(records of the tasks to list, ordered by id; their ids; the pending ones' Graph)."""
     keyed = []
     add = keyed.append
     pending = []
@@ -308,16 +315,26 @@ def _sorted_records(include_done, loop_id):
             continue
         if loop_id is not None and loops.state(t.get_loop()).id != loop_id:
             continue
-        add((tid(r), r))
-    keyed.sort(key=_first)  # nearly sorted already: records come in creation order
+        add(r)
+    # Records come in creation order, which is id order (registry.tid), so this is a check made
+    # in C; the sort is there should that ever not hold.
+    get = registry._tids.get
+    ids = list(map(get, keyed))
+    if None in ids:
+        tid = registry.tid
+        ids = [get(r) or tid(r) for r in keyed]
+    if ids != sorted(ids):
+        pairs = sorted(zip(ids, keyed), key=_first)
+        ids = [i for i, _ in pairs]
+        keyed = [r for _, r in pairs]
     if len(_waiters) > len(keyed) + 1000:
         for memo in (_waiters, _waits):
-            keep = {r: memo[r] for _, r in keyed if r in memo}
+            keep = {r: memo[r] for r in keyed if r in memo}
             memo.clear()
             memo.update(keep)
     # Records only are kept between pages: tasks would be kept alive until the next listing, and
     # one the program dropped would not be reported destroyed while pending.
-    return keyed, tasks.Graph(records=pending)
+    return keyed, ids, tasks.Graph(records=pending)
 
 
 _first = operator.itemgetter(0)

@@ -29,8 +29,8 @@ PROGRAM = textwrap.dedent('''
     def listed_same():
         rows, _ = snapshot.listing_rows(include_done=True)
         text, _ = snapshot.listing_json(include_done=True)
-        page, recs, graph, _ = snapshot._page(True, None, 0, 1000)
-        fast = snapshot._page_json(page, graph, recs)  # itself: page_json falls back on any error
+        page, recs, ids, graph, _ = snapshot._page(True, None, 0, 1000)
+        fast = snapshot._page_json(page, graph, recs, ids)  # itself: page_json falls back on any error
         return text == fast == json.dumps([dict(zip(snapshot._KEYS, r)) for r in rows], separators=(',', ':'), default=str)
 
     async def main():
@@ -62,6 +62,14 @@ PROGRAM = textwrap.dedent('''
         fallback = json.loads(transport.encode(msg))
         fell_back = fallback['result']['tasks'] == json.loads(json.dumps(page)) and fallback['result']['note'] == msg['result']['note']
         states = sorted({i['state'] for i in page})
+        # pages follow ids, also should ids ever not follow creation order (two swapped here)
+        from taskscope_agent import registry
+        ra, rb = registry.lookup(ts[0]), registry.lookup(ts[1])
+        tids = registry._tids
+        tids[ra], tids[rb] = tids[rb], tids[ra]
+        ordered = [i['id'] for i in json.loads(snapshot.listing_json(include_done=True)[0])]
+        ordered = ordered == sorted(ordered, key=int) and ordered.index(str(tids[rb])) < ordered.index(str(tids[ra]))
+        tids[ra], tids[rb] = tids[rb], tids[ra]
         # the handler builds a page with the collector off and leaves it as it found it
         from taskscope_agent import handlers
         class Ctx:
@@ -77,7 +85,7 @@ PROGRAM = textwrap.dedent('''
         bad.exception()
         return {'same': same, 'spliced': spliced, 'fell_back': fell_back, 'states': states,
                 'awaited': any(i['awaitedBy'] for i in page), 'n': len(page) >= 10,
-                'gc_kept': gc_kept}
+                'gc_kept': gc_kept, 'ordered': ordered}
 
     print(json.dumps(asyncio.run(main())))
 ''')
@@ -88,7 +96,7 @@ class EncodingTest(unittest.TestCase):
         got, _ = run_json(PROGRAM)
         self.assertEqual(got, {'same': [True, True, True], 'spliced': True, 'fell_back': True,
                                'states': ['cancelled', 'done', 'failed', 'pending', 'running'],
-                               'awaited': True, 'n': True, 'gc_kept': True})
+                               'awaited': True, 'n': True, 'gc_kept': True, 'ordered': True})
 
 
 if __name__ == '__main__':
