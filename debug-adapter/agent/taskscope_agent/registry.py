@@ -35,8 +35,8 @@ functions and objects.
 - the id: given when first asked for (`tid`), to every record made since the last one given an
   id, in `_owner`'s order, so ids are stable, never reused and in creation order (a tree lists
   siblings as they were made) at no cost to the hot path.
-- the creation site = the first user frame's (code, lasti), asyncio internals skipped, the line
-  resolved only when somebody asks: ~2.5k instructions more (walking the stack costs Python
+- the creation site = the first user frame's (code, lasti), one tuple per place shared by its
+  tasks, asyncio internals skipped, the line resolved only when somebody asks: ~2.5k instructions more (walking the stack costs Python
   calls). Recorded for every task while the last agent tick (50 ms) saw at most `SITE_BUDGET`
   new tasks (about 10,000 a second; `refill`), otherwise for one task in `SAMPLE`: the agent
   thread switches the set's `add` between the two. `record_all_sites(True)` (agent option
@@ -99,8 +99,9 @@ _mode = ['none']      # 'weakset' | 'create_task' once installed
 # `_cb[0]` (or `_dead_own` for records made off the hot path); what the agent learns is in dicts
 # keyed by it.
 _owner = {}           # record -> the owner's record or None, or for a record with a creation
-                      # site (owner's record or None, site): the site is (code, lasti), replaced
-                      # by its resolved frame dict when first read; in creation order (insertion).
+                      # site (owner's record or None, site): the site is the place's shared
+                      # (code, lasti) (_places), replaced by its resolved frame dict when
+                      # created_at reads it (the list view reads it as it is); in creation order.
                       # Also asyncio's task set's `data` (_take_over)
 _tids = {}            # record -> int id, given when first asked for (tid), in creation order
 _pend = [[]]          # the list dead records are appended to (asyncio's set's pending removals)
@@ -178,9 +179,22 @@ def _site(rec, depth):
                 f = f.f_back
             if f is None:
                 return
-        _set_site(rec, (f.f_code, f.f_lasti))
+        code = f.f_code
+        lasti = f.f_lasti
+        # One tuple per place, shared by every task created there: the list view encodes a
+        # place once a page by the tuple's identity, without resolving each task's (created_at).
+        key = (id(code), lasti)
+        site = _places.get(key)
+        if site is None or site[0] is not code:
+            if len(_places) > 20000:
+                _places.clear()
+            site = _places[key] = (code, lasti)
+        _set_site(rec, site)
     except Exception:
         pass
+
+
+_places = {}  # (id(code), lasti) -> (code, lasti), the creation site of every task made there
 
 
 def _owner_in(o):
@@ -807,20 +821,28 @@ def _created(rec, o):
     site = o[1]
     if site.__class__ is dict:
         return site
+    got = resolve_site(site)
+    if rec in _owner:
+        _owner[rec] = (o[0], got)
+    return got
+
+
+def resolve_site(site):
+    """The shared {path, line, function} dict of a creation site as the hot path stored it, a
+    (code, lasti) pair (a dict already: itself)."""
+    if site.__class__ is dict:
+        return site
     code, lasti = site
     # Keyed by the code's id, not the code (hashing a code object walks its bytecode on 3.12):
     # the entry holds the code, so the id is not another's while the entry lives.
     key = (id(code), lasti)
     got = _frames.get(key)
     if got is not None and got[0] is code:
-        got = got[1]
-    else:
-        got = frame_of(code, lasti)
-        if len(_frames) > 20000:
-            _frames.clear()
-        _frames[key] = (code, got)
-    if rec in _owner:
-        _owner[rec] = (o[0], got)
+        return got[1]
+    got = frame_of(code, lasti)
+    if len(_frames) > 20000:
+        _frames.clear()
+    _frames[key] = (code, got)
     return got  # shared by every task created there: read-only
 
 

@@ -184,13 +184,14 @@ def _page_json(task_list, graph, recs, ids):
     waits_of = _waits.get
     summary = tasks.summary
     owner_of = registry._owner.get
-    created = registry._created
+    resolve = registry.resolve_site
     eager_info = registry._eager_info
     coroutine_name = tasks.coroutine_name
     awaited_by = tasks.HAS_AWAITED_BY
     # A task's fields after its name are mostly its neighbours': each distinct run of them (the
     # "tail", from the coroutine on) is encoded once a page. Its key holds the creation site's id
-    # and the entry the site itself, so the id is the site's while the page is built.
+    # (one object per place: registry._site) and the entry the site itself, so the id is the
+    # site's while the page is built; the site is resolved to a line once per tail.
     tails = {}
     out = []
     add = out.append
@@ -226,9 +227,7 @@ def _page_json(task_list, graph, recs, ids):
             by = '[]'
         o = owner_of(rec)
         if o.__class__ is tuple:  # (owner, creation site): see registry.describe
-            site = o[1]
-            if site.__class__ is not dict:
-                site = created(rec, o)
+            site = o[1]  # a place's (code, lasti) shared by its tasks, or its resolved dict
             o = o[0]
         else:
             site = None
@@ -236,7 +235,7 @@ def _page_json(task_list, graph, recs, ids):
         key = (coro, st, o, id(site), by, aw, lid, rec in eager_info)
         tail = tails.get(key)
         if tail is None:
-            tail = tails[key] = (_tail(*key[:3], site, *key[4:]), site)
+            tail = tails[key] = (_tail(*key[:3], None if site is None else resolve(site), *key[4:]), site)
         add('{"id":"%d","name":%s,%s' % (i, esc(t.get_name()), tail[0]))
     if not out:
         return '[]'
