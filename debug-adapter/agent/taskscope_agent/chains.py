@@ -189,10 +189,10 @@ def summary_lasting(t):
     and what it awaits stay what they were, except words read from state that changes meanwhile
     (an awaited task's name, a TaskGroup's count). Each level is judged by its code object
     (``cr_code``), so a frame object is made (3.11+ makes one on first read) only for the
-    innermost user frame. Where the innermost
-    user frame stands and which asyncio coroutine it entered (its "spot") decide the location and,
-    for a task waiting on a plain future, the words: these are worked out once per spot and shared
-    by every task suspended there (the location dict is read-only)."""
+    innermost user frame. Where the innermost user frame stands and which asyncio coroutine it
+    entered (its "spot") decide the location and, for a task waiting on a plain future, the words:
+    these are worked out once per spot and shared by every task suspended there (the location
+    dict is read-only)."""
     internal = registry._internal
     c = t._coro
     user = op = ucode = opcode = None
@@ -276,7 +276,7 @@ def summary_lasting(t):
     aw = awaiting_of(t, op)
     # Words from state that changes during a wait (an awaited task's name, a TaskGroup's
     # count) do not last; nor anything when nothing is awaited.
-    return got[3], aw, (tw is not _NoneType and tw not in _TASK_SET
+    return got[3], aw, (tw is not _NoneType and not issubclass(tw, _TASK_TYPES)
                         and not (aw or '').startswith('TaskGroup('))
 
 
@@ -295,7 +295,6 @@ def _spot(key, ucode, f, q, op, opcode):
     return got
 
 
-_TASK_SET = frozenset(_TASK_TYPES)
 _NoneType = type(None)
 
 

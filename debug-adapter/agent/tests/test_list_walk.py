@@ -110,10 +110,19 @@ PROGRAM = textwrap.dedent('''
         after = listed(ls)
         memo_ok.append((before['awaiting'], after['awaiting']) == ('Future', 'Event.wait'))
         memo_ok.append(before['location']['line'] != after['location']['line'])
-        # words from changing state: an awaited task renamed, a TaskGroup losing a member
+        # words from changing state: an awaited task renamed (also one of a Task subclass), a TaskGroup losing a member
         listed(ts[4])
         target.set_name('renamed')
         renamed = listed(ts[4])['awaiting'] == 'renamed'
+        # the same with a Task subclass (a task factory's) as the awaited task
+        class MyTask(asyncio.Task):
+            pass
+        sub = MyTask(waiter(ev), name='sub')
+        on_sub = asyncio.create_task(on_task(sub))
+        await asyncio.sleep(0)
+        renamed = renamed and listed(on_sub)['awaiting'] == 'sub'
+        sub.set_name('sub renamed')
+        renamed = renamed and listed(on_sub)['awaiting'] == 'sub renamed'
         group_counts = None
         if hasattr(asyncio, 'TaskGroup'):
             gev = asyncio.Event()
@@ -146,9 +155,9 @@ PROGRAM = textwrap.dedent('''
         ev.set()
         fut.set_result(None)
         b.close()
-        for t in ts + [target, ls]:
+        for t in ts + [target, ls, sub, on_sub]:
             t.cancel()
-        await asyncio.gather(*ts, target, ls, return_exceptions=True)
+        await asyncio.gather(*ts, target, ls, sub, on_sub, return_exceptions=True)
         _w.close()
         return {'mismatches': mismatches, 'running_same': running_same, 'words': words,
                 'memo_ok': memo_ok, 'renamed': renamed, 'group_counts': group_counts,
