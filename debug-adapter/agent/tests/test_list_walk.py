@@ -2,7 +2,7 @@
 
 - chains.summary (one walk, judged by code objects) == location() and awaiting_words() over
   coroutine_chain(), for tasks waiting on every kind of thing, and for the running task;
-- chains.waiting_summary reuses a task's summary only while it waits on the same future: a task
+- the waiting memo (snapshot._wait) reuses a task's summary only while it waits on the same future: a task
   that stepped is walked again, words read from changing state (an awaited task's name, a
   TaskGroup's count) are never reused, and the memo keeps neither tasks nor futures alive.
 """
