@@ -85,7 +85,7 @@ def tick(server, now):
         elif not st.blocked and not starved and now - st.beat >= HEARTBEAT + threshold:
             st.blocked = st.beat + HEARTBEAT
             dispatch.emit('loop.blocked', blocked_body(st, loop, now - st.blocked, False))
-    _arm_faulthandler(server, threshold, any_running)
+    _arm_faulthandler(server, threshold, any_running, now)
     taskevents.tick(server, now)
 
 
@@ -129,17 +129,30 @@ def blocked_body(st, loop, seconds, recovered):
             'recovered': recovered, 'task': task, 'stack': stack, 'source': 'agent'}
 
 
-def _arm_faulthandler(server, threshold, any_running):
+def _arm_faulthandler(server, threshold, any_running, now):
+    """Keeps faulthandler's C watchdog armed on the faulthandler channel while a loop runs: if no
+    Python thread can run for the timeout (C code holding the GIL), it writes every thread's stack
+    to the channel. Each arming starts a new watchdog thread, so it is re-armed at half its
+    timeout rather than every tick; it fires after the GIL was held for at least half of it. No
+    loop running or no channel: disarmed (an arming left to run out would write a stack dump
+    about nothing)."""
     session = _fh['session']
     if session is None or session.closing:
         session = next((s for s in server.sessions if s.channel == 'faulthandler' and not s.closing), None)
         _fh['session'] = session
     try:
         if session is not None and any_running:
-            faulthandler.dump_traceback_later(max(2 * threshold, 0.2), repeat=False, file=session.conn.sock)
-        elif session is None and _fh.get('armed'):
+            timeout = max(2 * threshold, 0.2)
+            if not (_fh.get('armed') and _fh.get('on') is session and _fh.get('timeout') == timeout
+                    and now - _fh.get('at', 0.0) < timeout / 2):
+                faulthandler.dump_traceback_later(timeout, repeat=False, file=session.conn.sock)
+                _fh['on'] = session
+                _fh['timeout'] = timeout
+                _fh['at'] = now
+            _fh['armed'] = True
+        elif _fh.get('armed'):
             faulthandler.cancel_dump_traceback_later()
-        _fh['armed'] = session is not None and any_running
+            _fh['armed'] = False
     except Exception:
         pass
 

@@ -97,6 +97,30 @@ class EventTest(unittest.TestCase):
         self.assertGreaterEqual(recovered['durationMs'], 200)
         self.assertEqual(p.finish()[0], 0)
 
+    def test_faulthandler_armed_at_half_its_timeout_and_disarmed_without_a_loop(self):
+        # Each arming starts a C watchdog thread: re-armed every half timeout, not every tick.
+        from unittest import mock
+        from taskscope_agent import watchdog
+        session = mock.Mock(channel='faulthandler', closing=False)
+        server = mock.Mock(sessions=[session])
+        calls = []
+        self.addCleanup(watchdog._fh.clear)
+        self.addCleanup(watchdog._fh.update, {'session': None})
+        with mock.patch.object(watchdog.faulthandler, 'dump_traceback_later',
+                               lambda t, repeat, file: calls.append(('arm', t))), \
+                mock.patch.object(watchdog.faulthandler, 'cancel_dump_traceback_later',
+                                  lambda: calls.append(('cancel',))):
+            watchdog._fh.clear()
+            watchdog._fh['session'] = None
+            for i in range(11):  # 50 ms ticks for 0.5 s, threshold 0.25 s: timeout 0.5 s
+                watchdog._arm_faulthandler(server, 0.25, True, i * 0.05)
+            self.assertEqual(calls, [('arm', 0.5), ('arm', 0.5), ('arm', 0.5)])
+            watchdog._arm_faulthandler(server, 0.25, False, 0.55)  # no loop runs: disarmed
+            watchdog._arm_faulthandler(server, 0.25, False, 0.60)
+            self.assertEqual(calls[3:], [('cancel',)])
+            watchdog._arm_faulthandler(server, 0.25, True, 0.65)  # a loop again: armed at once
+            self.assertEqual(calls[4:], [('arm', 0.5)])
+
     def test_coroutine_never_awaited(self):
         source = '''
             import asyncio, gc
