@@ -174,6 +174,7 @@ _CHAIN_ATTRS = ('cr_frame', 'gi_frame', 'ag_frame', 'cr_await', 'gi_yieldfrom', 
 _Coro = types.CoroutineType
 _Gen = types.GeneratorType
 _PLAIN_FUTURES = frozenset(_FUTURE_TYPES)  # a waiter of these classes says nothing by itself
+_NoneType = type(None)
 
 
 def summary(t):
@@ -253,10 +254,8 @@ def summary_lasting(t):
                 op = c
                 opcode = code
         c = nxt
-    if user is None:
-        return None, (None if running else awaiting_of(t, op)), False
-    f = user.cr_frame if type(user) is _Coro else _frame_obj(user)
-    if f is None:
+    f = None if user is None else user.cr_frame if type(user) is _Coro else _frame_obj(user)
+    if f is None:  # no user frame: no location, and nothing to share
         return None, (None if running else awaiting_of(t, op)), False
     q = user.__qualname__ if type(user) is _Coro else getattr(user, '__qualname__', None)
     # Keyed by the codes' ids (hashing a code object walks its bytecode on 3.12): the entry holds
@@ -293,9 +292,6 @@ def _spot(key, ucode, f, q, op, opcode):
         _spots.clear()
     got = _spots[key] = (ucode, q, opcode, loc, words)
     return got
-
-
-_NoneType = type(None)
 
 
 # (id(user code), lasti, id(op's code)) -> see _spot; the location dict is shared by every task

@@ -36,10 +36,10 @@ functions and objects.
   id, in `_owner`'s order, so ids are stable, never reused and in creation order (a tree lists
   siblings as they were made) at no cost to the hot path.
 - the creation site = the first user frame's (code, lasti), one tuple per place shared by its
-  tasks, asyncio internals skipped, the line resolved only when somebody asks: ~2.5k instructions more (walking the stack costs Python
-  calls). Recorded for every task while the last agent tick (50 ms) saw at most `SITE_BUDGET`
-  new tasks (about 10,000 a second; `refill`), otherwise for one task in `SAMPLE`: the agent
-  thread switches the set's `add` between the two. `record_all_sites(True)` (agent option
+  tasks, asyncio internals skipped, the line resolved only when somebody asks: ~2.5k
+  instructions more (walking the stack costs Python calls). Recorded for every task while the
+  last agent tick (50 ms) saw at most `SITE_BUDGET` new tasks (about 10,000 a second; `refill`),
+  otherwise for one task in `SAMPLE`: the agent thread switches the set's `add` between the two. `record_all_sites(True)` (agent option
   `--all-sites`) records every site whatever the rate.
 Designs measured on the way (3.12 / 3.13, same workload): a `create_task` wrapper and a tuple on
 each task, +14.5% / +18.3%; `WeakSet.add` replaced for every set with a slotted `weakref.ref`

@@ -44,8 +44,13 @@ _KEYS = ('id', 'name', 'coroutine', 'state', 'owner', 'awaitedBy', 'awaiting', '
 
 def infos(task_list, graph=None, currents=None, recs=None):
     """TaskInfo for each task of ``task_list`` (same order); ``recs``: their records, if known."""
+    return _dicts(rows(task_list, graph, currents, recs))
+
+
+def _dicts(rows_):
+    """The TaskInfo dicts that rows (from rows()) stand for."""
     keys = _KEYS
-    return [dict(zip(keys, row)) for row in rows(task_list, graph, currents, recs)]
+    return [dict(zip(keys, r)) for r in rows_]
 
 
 # A task listed again while it waits on the same future is not walked again (_wait): record -> a
@@ -76,8 +81,7 @@ def _wait(t, rec):
     if got is None or got[0] is not loc:  # the entry holds loc: its id is not another's
         if len(_frags) > 20000:
             _frags.clear()
-        got = _frags[key] = (loc, aw, '"awaiting":%s,"location":%s' % (
-            'null' if aw is None else _esc(aw), 'null' if loc is None else _obj(loc)))
+        got = _frags[key] = (loc, aw, _wait_json(aw, loc))
     if lasting:
         try:
             _waiters[rec] = _weakref(w)
@@ -85,6 +89,15 @@ def _wait(t, rec):
             return got
         _waits[rec] = got
     return got
+
+
+def _wait_json(aw, loc):
+    """'"awaiting":..,"location":..', the JSON of a task's awaiting words and location dict."""
+    return '"awaiting":%s,"location":%s' % ('null' if aw is None else _esc(aw),
+                                            'null' if loc is None else _obj(loc))
+
+
+_NO_WAIT = _wait_json(None, None)  # a task that is done
 
 
 def _awaited_by(t, graph, awaited_by):
@@ -114,28 +127,22 @@ def rows(task_list, graph=None, currents=None, recs=None):
     summary = tasks.summary
     coroutine_name = tasks.coroutine_name
     awaited_by = tasks.HAS_AWAITED_BY
-    last_loop = cur = lid = None  # tasks of one loop come in runs: its current task and id
+    state_of = tasks.state_of
     for n, t in enumerate(task_list):
         rec = recs[n] if recs is not None else adopt(t)
         loop = t._loop
-        if loop is not last_loop:
-            last_loop = loop
-            cur = currents[id(loop)]
-            lid = loops.state(loop).id
-        s = t._state
-        if s == 'PENDING':
-            if t is cur:
-                st = 'running'
-                where = summary(t)[0]
-                awaiting = None
-            else:
-                st = 'pending'
-                where, awaiting, _ = _wait(t, rec)
+        st = state_of(t, currents[id(loop)])
+        if st == 'running':
+            where = summary(t)[0]
+            awaiting = None
+            by = _awaited_by(t, graph, awaited_by)
+        elif st == 'pending':
+            where, awaiting, _ = _wait(t, rec)
             by = _awaited_by(t, graph, awaited_by)
         else:
-            st = 'cancelled' if s == 'CANCELLED' else 'failed' if t._exception is not None else 'done'
             awaiting = where = None
             by = []
+        lid = loops.state(loop).id
         i, o, created, is_eager = describe(rec)
         coro = t._coro
         add((str(i), t.get_name(), getattr(coro, '__qualname__', None) or coroutine_name(t), st,
@@ -160,8 +167,7 @@ def _obj(d):
 
 def encode_rows(rows_):
     """The JSON array of the TaskInfo dicts that ``rows_`` (from rows()) stand for."""
-    keys = _KEYS
-    return json.dumps([dict(zip(keys, r)) for r in rows_], separators=(',', ':'), default=str)
+    return json.dumps(_dicts(rows_), separators=(',', ':'), default=str)
 
 
 def page_json(task_list, graph, recs, ids):
@@ -202,12 +208,11 @@ def _page_json(task_list, graph, recs, ids):
             last_loop = loop
             cur = currents[id(loop)]
             lid = loops.state(loop).id
-        s = t._state
+        s = t._state  # tasks.state_of, inline (a call per task less)
         if s == 'PENDING':
             if t is cur:
                 st = 'running'
-                where = summary(t)[0]
-                aw = '"awaiting":null,"location":%s' % ('null' if where is None else _obj(where))
+                aw = _wait_json(None, summary(t)[0])
             else:
                 st = 'pending'
                 # _wait's memo read here (a call per task less)
@@ -223,7 +228,7 @@ def _page_json(task_list, graph, recs, ids):
                 by = '[]'
         else:
             st = 'cancelled' if s == 'CANCELLED' else 'failed' if t._exception is not None else 'done'
-            aw = '"awaiting":null,"location":null'
+            aw = _NO_WAIT
             by = '[]'
         o = owner_of(rec)
         if o.__class__ is tuple:  # (owner, creation site): see registry.describe
@@ -252,15 +257,14 @@ def _tail(coro, st, owner, site, by, aw, lid, eager):
         by, aw, 'null' if site is None else _obj(site), esc(lid), 'true' if eager else 'false')
 
 
-_listing_cache = {}   # (include_done, loop_id) -> (monotonic time, [(tid, record)], graph)
+_listing_cache = {}   # (include_done, loop_id) -> (monotonic time, records, their ids, graph)
 LISTING_REUSE_S = 2.0
 
 
 def listing(include_done=False, loop_id=None, offset=0, limit=1000):
     """(page of TaskInfo dicts ordered by id, total count): see listing_rows."""
     page, total = listing_rows(include_done, loop_id, offset, limit)
-    keys = _KEYS
-    return [dict(zip(keys, r)) for r in page], total
+    return _dicts(page), total
 
 
 def listing_rows(include_done=False, loop_id=None, offset=0, limit=1000):
