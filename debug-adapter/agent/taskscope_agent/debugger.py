@@ -15,7 +15,7 @@ import queue
 import sys
 import threading
 
-from . import tracer
+from . import loops, tracer
 from .debugger_vars import Variables, describe_exception, evaluate
 
 EXCEPTION_FILTERS = ('raised', 'uncaught', 'exception-never-retrieved', 'never-awaited')
@@ -142,6 +142,7 @@ class Debugger:
             self.pause_requested = False
             self.paused[ident] = state
         self.engine.update()
+        loops.set_paused(ident, True)
         body = {'threadId': thread_id(ident), 'reason': reason, 'allThreadsStopped': True}
         if hit:
             body['hitBreakpointIds'] = hit
@@ -151,12 +152,15 @@ class Debugger:
             body['description'] = exception['description']
         self.emit('debug.stopped', body)
         action = None
-        while action is None:
-            kind, payload = state.inbox.get()
-            if kind == 'resume':
-                action = payload
-            elif kind == 'call':
-                payload.run()
+        try:
+            while action is None:
+                kind, payload = state.inbox.get()
+                if kind == 'resume':
+                    action = payload
+                elif kind == 'call':
+                    payload.run()
+        finally:
+            loops.set_paused(ident, False)
         with self.lock:
             self.paused.pop(ident, None)
             if not self.paused:

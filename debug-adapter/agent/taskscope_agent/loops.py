@@ -2,7 +2,7 @@
 
 A loop is registered when it starts running (`run_forever`, which `run_until_complete` and
 `asyncio.run` use) and marked stopped when it returns. Heartbeats are stamped on the loop thread
-by a callback the watchdog schedules with `call_soon_threadsafe`; nothing here runs per task.
+by a callback the watchdog queues every tick (watchdog._ping); nothing here runs per task.
 """
 import threading
 import time
@@ -10,33 +10,36 @@ import weakref
 
 from . import registry
 
+HEARTBEAT = 0.1  # the agent thread's tick: a heartbeat ping per running loop (watchdog)
 _states = {}  # id(loop) -> LoopState
 _lock = threading.Lock()
 
 
 class LoopState:
     __slots__ = ('id', 'ref', 'thread', 'running', 'hb', 'gen', 'beat', 'blocked', 'blocked_task',
-                 'fds', '__weakref__')
+                 'fds', 'paused', '__weakref__')
 
     def __init__(self, loop):
         self.id = registry.new_loop_id()
         self.ref = weakref.ref(loop)
         self.thread = None        # ident of the thread running it
         self.running = False
-        self.hb = None            # True while a heartbeat ping is on its way to the loop
+        self.hb = None            # set while a heartbeat ping is on its way to the loop (watchdog)
         self.gen = 0              # run counter: a heartbeat of a previous run stops itself
         self.beat = time.monotonic()  # last heartbeat (or start of the run)
         self.blocked = 0.0        # monotonic time the current block was detected since, 0 when not
         self.blocked_task = None
         self.fds = set()          # session fds registered with add_reader on this loop
+        self.paused = False       # its thread is stopped in the debugger (breakpoint, step, pause)
 
     def responsive(self, now, grace):
-        """True when the loop runs and its heartbeat (every 50 ms) is at most ``grace`` late."""
-        return self.running and now - self.beat < 0.05 + grace
+        """True when the loop runs, its thread is not stopped in the debugger, and its heartbeat
+        (every HEARTBEAT) is at most ``grace`` late."""
+        return self.running and not self.paused and now - self.beat < HEARTBEAT + grace
 
     def info(self):
         return {'id': self.id, 'thread': str(self.thread) if self.thread else None,
-                'running': self.running, 'blocked': bool(self.blocked)}
+                'running': self.running, 'blocked': bool(self.blocked), 'paused': self.paused}
 
 
 def state(loop):
@@ -71,3 +74,12 @@ def by_id(loop_id):
         if s.id == loop_id:
             return s
     return None
+
+
+def set_paused(ident, paused):
+    """The debugger stopped (or released) thread ``ident``: a loop running there does not turn
+    meanwhile, so the agent thread serves its sessions at once instead of after its heartbeat
+    is late (which made every stop's first request wait ~0.1-0.2 s)."""
+    for s in all_states():
+        if s.thread == ident:
+            s.paused = paused

@@ -38,7 +38,7 @@ functions and objects.
 - the creation site = the first user frame's (code, lasti), one tuple per place shared by its
   tasks, asyncio internals skipped, the line resolved only when somebody asks: ~2.5k
   instructions more (walking the stack costs Python calls). Recorded for every task while the
-  last agent tick (50 ms) saw at most `SITE_BUDGET` new tasks (about 10,000 a second; `refill`),
+  last agent tick (0.1 s) saw at most `SITE_BUDGET` new tasks (about 10,000 a second; `refill`),
   otherwise for one task in `SAMPLE`: the agent thread switches the set's `add` between the two. `record_all_sites(True)` (agent option
   `--all-sites`) records every site whatever the rate.
 Designs measured on the way (3.12 / 3.13, same workload): a `create_task` wrapper and a tuple on
@@ -79,7 +79,7 @@ _getweakrefs = weakref.getweakrefs
 _repeat = itertools.repeat
 _ref = weakref.ref
 
-SITE_BUDGET = 500     # tasks per agent tick (50 ms) up to which every task gets its creation site
+SITE_BUDGET = 1000    # tasks per agent tick (0.1 s) up to which every task gets its creation site
 SAMPLE = 128          # in a tick after a busier one, one task in SAMPLE does
 SAMPLE_MASK = SAMPLE - 1
 COMMIT_MASK = 31      # every 32 tasks made, dead tasks' records leave asyncio's set (see commit)

@@ -16,7 +16,7 @@ import time
 from . import dispatch, hooks, loops, protocol, registry, transport, watchdog
 from .session import Session, _add_reader, _remove_reader, _version, features  # noqa: F401
 
-TICK = 0.05
+TICK = loops.HEARTBEAT  # the agent thread's period (0.1 s)
 SERVE_GRACE = 0.1
 HANDSHAKE_TIMEOUT = 10.0
 _server = [None]

@@ -104,8 +104,8 @@ class EventTest(unittest.TestCase):
         session = mock.Mock(channel='faulthandler', closing=False)
         server = mock.Mock(sessions=[session])
         calls = []
+        self.addCleanup(watchdog._fh.update, {'session': None})  # cleanups run last first
         self.addCleanup(watchdog._fh.clear)
-        self.addCleanup(watchdog._fh.update, {'session': None})
         with mock.patch.object(watchdog.faulthandler, 'dump_traceback_later',
                                lambda t, repeat, file: calls.append(('arm', t))), \
                 mock.patch.object(watchdog.faulthandler, 'cancel_dump_traceback_later',
@@ -120,6 +120,74 @@ class EventTest(unittest.TestCase):
             self.assertEqual(calls[3:], [('cancel',)])
             watchdog._arm_faulthandler(server, 0.25, True, 0.65)  # a loop again: armed at once
             self.assertEqual(calls[4:], [('arm', 0.5)])
+
+    def test_heartbeat_queued_quietly_on_a_busy_loop_and_woken_on_an_idle_one(self):
+        # A loop with callbacks ready turns again without sleeping: its heartbeat goes on the ready
+        # queue with no self-pipe write (a syscall handing the GIL over, every tick). An idle loop
+        # is woken; so is a busy one whose quiet ping did not run within a tick (it went idle
+        # meanwhile), which is not judged blocked before that wake had its chance.
+        import asyncio
+        from unittest import mock
+        from taskscope_agent import loops, watchdog
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        wakes = []
+        loop._write_to_self = lambda: wakes.append(1)
+        st = loops.LoopState(loop)
+        st.running, st.thread = True, -1
+        server = mock.Mock(sessions=[], options={'blockedThresholdMs': 250})
+        emitted = []
+        with mock.patch.object(watchdog.dispatch, 'emit', lambda event, body: emitted.append(event)), \
+                mock.patch.object(watchdog.loops, 'all_states', lambda: [st]), \
+                mock.patch.object(watchdog.taskevents, 'tick', lambda server, now: None), \
+                mock.patch.object(watchdog, '_arm_faulthandler', lambda *args: None):
+            watchdog.tick(server, 0.0)  # nothing ready: woken
+            self.assertEqual((st.hb, len(wakes), len(loop._ready)), (watchdog.WOKEN, 1, 1))
+            loop._ready.popleft()._run()  # the loop runs the heartbeat
+            self.assertIsNone(st.hb)
+            loop.call_soon(lambda: None)  # busy: something is ready
+            watchdog.tick(server, 0.1)
+            self.assertEqual((st.hb, len(wakes), len(loop._ready)), (watchdog.QUIET, 1, 2))
+            st.beat = -10.0  # long ago: only a woken ping left unanswered counts
+            watchdog.tick(server, 0.2)
+            self.assertEqual((st.hb, len(wakes), emitted), (watchdog.WOKEN, 2, []))
+            watchdog.tick(server, 0.3)
+            self.assertEqual((st.hb, len(wakes), emitted), (watchdog.WOKEN, 2, ['loop.blocked']))
+
+    def test_heartbeat_races_with_the_agent_thread(self):
+        # The loop thread may run the heartbeat while the agent thread is still inside the call
+        # that queued it (the self-pipe write hands the GIL over), and the agent thread may tick
+        # while the heartbeat emits its `recovered` event (emitting wakes it). Neither may leave a
+        # ping counted as on its way (no ping again: a false block, never recovered) nor report
+        # the block that just ended a second time.
+        import asyncio
+        from unittest import mock
+        from taskscope_agent import loops, watchdog
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        st = loops.LoopState(loop)
+        st.running, st.thread = True, -1
+        server = mock.Mock(sessions=[], options={'blockedThresholdMs': 250})
+        loop._write_to_self = lambda: loop._ready.popleft()._run()  # run at once, as if woken
+        emitted = []
+
+        def emit(event, body):
+            emitted.append(body['recovered'])
+            watchdog.tick(server, time.monotonic())  # the agent thread ticks meanwhile
+
+        with mock.patch.object(watchdog.dispatch, 'emit', emit), \
+                mock.patch.object(watchdog.loops, 'all_states', lambda: [st]), \
+                mock.patch.object(watchdog.taskevents, 'tick', lambda server, now: None), \
+                mock.patch.object(watchdog, '_arm_faulthandler', lambda *args: None):
+            watchdog.tick(server, time.monotonic())  # idle loop: woken, and it beats at once
+            self.assertIsNone(st.hb)
+            st.beat = time.monotonic() - 1.0  # then blocked for a second, and noticed
+            st.hb = watchdog.WOKEN
+            watchdog.tick(server, time.monotonic())
+            self.assertEqual(emitted, [False])
+            loop._write_to_self = lambda: None
+            watchdog._beat(st, server, st.gen)  # the loop is back: recovered, reported once
+            self.assertEqual((emitted, st.blocked), ([False, True], 0.0))
 
     def test_coroutine_never_awaited(self):
         source = '''

@@ -19,8 +19,9 @@ CHURN = '''
             t0 = time.monotonic()
             for _ in range(3000):  # a fixed churn: the count must not grow with the machine's speed
                 asyncio.ensure_future(short()).cancel()
-            while time.monotonic() - t0 < 0.15:  # a busy callback: the agent's thread answers
+            while time.monotonic() - t0 < 0.3:  # a busy callback: the agent's thread answers
                 pass
+            await asyncio.sleep(0.3)  # turning (the workers churn): the loop answers
     async def main():
         ws = [asyncio.create_task(worker(n)) for n in range(3000)]
         asyncio.create_task(churn())

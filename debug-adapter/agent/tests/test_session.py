@@ -277,6 +277,56 @@ class ServingTest(unittest.TestCase):
         self.assertEqual((r['cancelled'], r['queued']), (True, True))
         self.assertEqual(c.call('tasks.list', timeout=10)['tasks'][1]['state'], 'pending')
 
+    def test_stopped_loop_is_not_responsive(self):
+        # What makes the agent thread serve a stopped loop's sessions at once: responsive() is
+        # false while the loop's thread is stopped, however fresh its heartbeat.
+        import asyncio
+        from unittest import mock
+        from taskscope_agent import loops
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        st = loops.LoopState(loop)
+        st.running, st.thread, st.beat = True, -1, time.monotonic()
+        other = loops.LoopState(loop)
+        other.running, other.thread, other.beat = True, -2, st.beat
+        with mock.patch.object(loops, 'all_states', lambda: [st, other]):
+            self.assertTrue(st.responsive(st.beat, 0.1))
+            loops.set_paused(-1, True)
+            self.assertEqual((st.responsive(st.beat, 0.1), other.responsive(st.beat, 0.1)), (False, True))
+            loops.set_paused(-1, False)
+            self.assertTrue(st.responsive(st.beat, 0.1))
+
+    def test_loop_stopped_in_debugger(self):
+        # A loop whose thread is stopped at a breakpoint does not turn: the agent thread serves at
+        # once (not after the heartbeat is late), says so in agent.info, and its snapshot is
+        # consistent (the stopped thread runs no Python). Released, the loop serves again.
+        p = Program('''
+            import asyncio
+            async def other():
+                await asyncio.sleep(60)
+            async def main():
+                t = asyncio.create_task(other(), name='other')
+                await asyncio.sleep(0)
+                x = 1  # BREAK
+                print('PAST', flush=True)
+                await asyncio.sleep(60)
+            asyncio.run(main())
+        ''', wait=True)
+        self.addCleanup(p.close)
+        c = p.connect()
+        line = next(i + 1 for i, text in enumerate(open(p.path).read().splitlines()) if '# BREAK' in text)
+        c.call('debug.setBreakpoints', {'path': p.path, 'breakpoints': [{'line': line}]})
+        c.call('run')
+        self.assertIsNotNone(c.wait_event(lambda m: m.get('event') == 'debug.stopped'))
+        self.assertEqual([(l['running'], l['paused']) for l in c.call('agent.info')['loops']], [(True, True)])
+        r = c.call('tasks.list')
+        self.assertEqual((r['servedBy'], r['consistent']), ('agent', True))
+        self.assertEqual([(t['name'], t['state']) for t in r['tasks']], [('Task-1', 'running'), ('other', 'pending')])
+        c.call('debug.continue')
+        p.wait_line('PAST')
+        self.assertTrue(served_by_loop_soon(c))
+        self.assertEqual([(l['running'], l['paused']) for l in c.call('agent.info')['loops']], [(True, False)])
+
 
 if __name__ == '__main__':
     unittest.main()
