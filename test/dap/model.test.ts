@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loopThread, parseDump } from '../../debug-adapter/src/inspector/faulthandler';
 import { frameToDap } from '../../debug-adapter/src/model/frames';
 import { PauseWindow } from '../../debug-adapter/src/model/pauses';
 import { TASK_THREAD_BASE, TaskThreadIds } from '../../debug-adapter/src/model/taskThreads';
@@ -84,6 +85,36 @@ const cases: Case[] = [
       return [ids.idFor('7') - TASK_THREAD_BASE, ids.idFor('9') - TASK_THREAD_BASE, ids.idFor('7') - TASK_THREAD_BASE, ids.taskOf(TASK_THREAD_BASE + 2), ids.taskOf(1234)];
     },
     expect: [1, 2, 1, '9', undefined],
+  },
+  {
+    name: 'a faulthandler dump: threads and frames innermost first, the loop thread found by _run_once',
+    run: () => {
+      const dump = [
+        'Thread 0x00007f0000000700 (most recent call first):',
+        '  File "/usr/lib/python3.12/selectors.py", line 468 in select',
+        '  File "/app/agent.py", line 5 in serve',
+        '',
+        'Current thread 0x00007f0000001000 (most recent call first):',
+        '  File "/usr/lib/python3.12/re/__init__.py", line 167 in match',
+        '  File "/app/main.py", line 4 in backtrack',
+        '  File "/app/main.py", line 9 in main',
+        '  File "/usr/lib/python3.12/asyncio/events.py", line 84 in _run',
+        '  File "/usr/lib/python3.12/asyncio/base_events.py", line 1936 in _run_once',
+        '  File "/usr/lib/python3.12/asyncio/base_events.py", line 608 in run_forever',
+        '',
+      ].join('\n');
+      const threads = parseDump(dump);
+      const loop = loopThread(threads);
+      return [threads.map((t) => [t.thread, t.current, t.frames.length]), loop?.thread, loop?.frames.slice(0, 2),
+        loopThread(parseDump(dump.split('\n').slice(0, 4).join('\n'))), parseDump('garbage\n  File "x", line 1 in f\n')];
+    },
+    expect: [
+      [[String(0x7f0000000700), false, 2], [String(0x7f0000001000), true, 6]],
+      String(0x7f0000001000),
+      [{ path: '/usr/lib/python3.12/re/__init__.py', line: 167, function: 'match' }, { path: '/app/main.py', line: 4, function: 'backtrack' }],
+      undefined,
+      [],
+    ],
   },
 ];
 

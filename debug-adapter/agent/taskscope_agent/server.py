@@ -43,6 +43,7 @@ class Server:
         self.thread = threading.Thread(target=self._main, name='taskscope-agent', daemon=True)
 
     def start(self):
+        watchdog.yield_faulthandler_to_program()
         dispatch._wakeup[0] = self.wake
         hooks.on_loop_start.append(self._loop_started)
         hooks.on_loop_stop.append(self._loop_stopped)

@@ -174,6 +174,28 @@ def blocked_body(st, loop, seconds, recovered):
             'recovered': recovered, 'task': task, 'stack': stack, 'source': 'agent'}
 
 
+# The interpreter's own functions, whatever the program later does to the module's attributes.
+_c_later = faulthandler.dump_traceback_later
+_c_cancel = faulthandler.cancel_dump_traceback_later
+
+
+def yield_faulthandler_to_program():
+    """There is one `dump_traceback_later` per interpreter. Once the program arms its own (pytest's
+    `faulthandler_timeout`, a hang watchdog of its own), the agent stops arming it for the channel
+    for the rest of the run: each arming would cancel the program's. Called as the server starts."""
+    if getattr(faulthandler.dump_traceback_later, '_taskscope', False):
+        return
+
+    def dump_traceback_later(*args, **kwargs):
+        _fh['program'] = True
+        _fh['armed'] = False
+        return _c_later(*args, **kwargs)
+    dump_traceback_later._taskscope = True
+    dump_traceback_later.__doc__ = _c_later.__doc__
+    dump_traceback_later.__wrapped__ = _c_later
+    faulthandler.dump_traceback_later = dump_traceback_later
+
+
 def _arm_faulthandler(server, threshold, any_running, now):
     """Keeps faulthandler's C watchdog armed on the faulthandler channel while a loop runs: if no
     Python thread can run for the timeout (C code holding the GIL), it writes every thread's stack
@@ -181,6 +203,8 @@ def _arm_faulthandler(server, threshold, any_running, now):
     timeout rather than every tick; it fires after the GIL was held for at least half of it. No
     loop running or no channel: disarmed (an arming left to run out would write a stack dump
     about nothing)."""
+    if _fh.get('program'):
+        return
     session = _fh['session']
     if session is None or session.closing:
         session = next((s for s in server.sessions if s.channel == 'faulthandler' and not s.closing), None)
@@ -190,13 +214,13 @@ def _arm_faulthandler(server, threshold, any_running, now):
             timeout = max(2 * threshold, 0.2)
             if not (_fh.get('armed') and _fh.get('on') is session and _fh.get('timeout') == timeout
                     and now - _fh.get('at', 0.0) < timeout / 2):
-                faulthandler.dump_traceback_later(timeout, repeat=False, file=session.conn.sock)
+                _c_later(timeout, repeat=False, file=session.conn.sock)
                 _fh['on'] = session
                 _fh['timeout'] = timeout
                 _fh['at'] = now
             _fh['armed'] = True
         elif _fh.get('armed'):
-            faulthandler.cancel_dump_traceback_later()
+            _c_cancel()
             _fh['armed'] = False
     except Exception:
         pass
@@ -206,7 +230,8 @@ def session_closed(session):
     if _fh['session'] is session:
         _fh['session'] = None
         try:
-            faulthandler.cancel_dump_traceback_later()
+            if _fh.get('armed'):
+                _c_cancel()
         except Exception:
             pass
         _fh['armed'] = False

@@ -106,10 +106,8 @@ class EventTest(unittest.TestCase):
         calls = []
         self.addCleanup(watchdog._fh.update, {'session': None})  # cleanups run last first
         self.addCleanup(watchdog._fh.clear)
-        with mock.patch.object(watchdog.faulthandler, 'dump_traceback_later',
-                               lambda t, repeat, file: calls.append(('arm', t))), \
-                mock.patch.object(watchdog.faulthandler, 'cancel_dump_traceback_later',
-                                  lambda: calls.append(('cancel',))):
+        with mock.patch.object(watchdog, '_c_later', lambda t, repeat, file: calls.append(('arm', t))), \
+                mock.patch.object(watchdog, '_c_cancel', lambda: calls.append(('cancel',))):
             watchdog._fh.clear()
             watchdog._fh['session'] = None
             for i in range(11):  # 50 ms ticks for 0.5 s, threshold 0.25 s: timeout 0.5 s
@@ -120,6 +118,14 @@ class EventTest(unittest.TestCase):
             self.assertEqual(calls[3:], [('cancel',)])
             watchdog._arm_faulthandler(server, 0.25, True, 0.65)  # a loop again: armed at once
             self.assertEqual(calls[4:], [('arm', 0.5)])
+            # The program arms its own (one per interpreter): the agent never arms it again.
+            self.addCleanup(watchdog._fh.pop, 'program', None)
+            with mock.patch.object(watchdog.faulthandler, 'dump_traceback_later', watchdog.faulthandler.dump_traceback_later):
+                watchdog.yield_faulthandler_to_program()
+                watchdog.faulthandler.dump_traceback_later(30, repeat=False, file=None)
+                for t in (0.7, 1.0, 1.3):
+                    watchdog._arm_faulthandler(server, 0.25, t != 1.0, t)
+            self.assertEqual(calls[5:], [('arm', 30)])  # the program's own, and no arming or cancel since
 
     def test_heartbeat_queued_quietly_on_a_busy_loop_and_woken_on_an_idle_one(self):
         # A loop with callbacks ready turns again without sleeping: its heartbeat goes on the ready

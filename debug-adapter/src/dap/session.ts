@@ -14,6 +14,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { InspectorClient, InspectorError } from '../inspector/client';
+import { loopThread, openFaulthandlerChannel, parseDump } from '../inspector/faulthandler';
 import { frameToDap } from '../model/frames';
 import { PauseWindow } from '../model/pauses';
 import { TaskThreadIds } from '../model/taskThreads';
@@ -135,9 +136,10 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       this.attachArgs = args;
       const secret = args.secret ?? process.env.TASKSCOPE_SECRET;
       if (!secret) throw userError('Attaching needs the agent\'s secret: set "secret" or TASKSCOPE_SECRET.');
-      const agent = await InspectorClient.connect({ host: args.host ?? '127.0.0.1', port: args.port, secret });
+      const where = { host: args.host ?? '127.0.0.1', port: args.port, secret };
+      const agent = await InspectorClient.connect(where);
       this.debuggeePid = agent.welcome.pid;
-      await this.adopt(agent, args.justMyCode !== false, false);
+      await this.adopt(agent, args.justMyCode !== false, false, where);
       this.sendEvent(new InitializedEvent());
     });
   }
@@ -171,13 +173,15 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     } finally {
       fs.rm(prepared.tmpDir, { recursive: true, force: true }, () => undefined);
     }
-    const agent = await InspectorClient.connect({ host: '127.0.0.1', port, secret: prepared.secret });
+    const where = { host: '127.0.0.1', port, secret: prepared.secret };
+    const agent = await InspectorClient.connect(where);
     if (!this.debuggee) { this.debuggeePid = agent.welcome.pid; liveDebuggees.add(agent.welcome.pid); }
-    await this.adopt(agent, args.justMyCode !== false, !!args.stopOnEntry);
+    await this.adopt(agent, args.justMyCode !== false, !!args.stopOnEntry, where);
   }
 
   /** Wires a connected agent: events, debugger configuration, breakpoints already known. */
-  private async adopt(agent: InspectorClient, justMyCode: boolean, stopOnEntry: boolean): Promise<void> {
+  private async adopt(agent: InspectorClient, justMyCode: boolean, stopOnEntry: boolean,
+    where: { host: string; port: number; secret: string }): Promise<void> {
     this.agent = agent;
     agent.on('debug.stopped', (b) => {
       this.pausedThread = b.threadId;
@@ -198,7 +202,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       // A loop paused at a breakpoint is not "blocked": drop reports made during a pause and any
       // block that began before the last pause ended (events sent while paused may arrive later).
       if (this.pausedThread !== null || this.pauses.isPauseArtifact(b.durationMs, Date.now())) return;
-      const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread } as LoopBlockedEventBody;
+      const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread, source: b.source } as LoopBlockedEventBody;
       this.sendEvent(new Event(CustomEvents.loopBlocked, body));
     });
     agent.on('lost.error', (b) => {
@@ -220,9 +224,33 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       throw e;
     }
     // Task created/finished events drive the pushed `taskTree` event (the agent sends none unless asked).
-    await agent.request('events.configure', { taskEvents: true }).catch(() => undefined);
+    const options = (await agent.request('events.configure', { taskEvents: true }).catch(() => undefined))?.options;
+    await this.openFaulthandler(agent, where, typeof options?.blockedThresholdMs === 'number' ? options.blockedThresholdMs : 250);
     await this.configureOrigins();
     for (const [file, bps] of this.breakpoints) await this.sendBreakpoints(file, bps);
+  }
+
+  /**
+   * The faulthandler channel: while C code holds the GIL the agent cannot say the loop is blocked,
+   * but the interpreter's C watchdog writes every thread's stack to this second connection after
+   * one to two thresholds. The loop thread's stack becomes a `loopBlocked` event (not recovered;
+   * the agent's own event with the total duration follows once the GIL is free). Best effort:
+   * without the channel, only that later event is shown.
+   */
+  private async openFaulthandler(agent: InspectorClient, where: { host: string; port: number; secret: string }, thresholdMs: number): Promise<void> {
+    const channel = await openFaulthandlerChannel(where, (text) => {
+      if (agent !== this.agent || this.pausedThread !== null || this.pauses.isPauseArtifact(thresholdMs, Date.now())) return;
+      const loop = loopThread(parseDump(text));
+      if (!loop) return;
+      const body: LoopBlockedEventBody = { durationMs: thresholdMs, recovered: false, task: null, stack: loop.frames, thread: loop.thread, source: 'faulthandler' };
+      this.sendEvent(new Event(CustomEvents.loopBlocked, body));
+    }).catch((e: Error) => {
+      this.sendEvent(new OutputEvent(`Taskscope: no faulthandler channel (${e.message}); a loop blocked inside C code is reported once it is free.\n`, 'console'));
+      return undefined;
+    });
+    if (!channel) return;
+    if (agent.isClosed) channel.close();
+    else agent.onClose(() => channel.close());
   }
 
   protected override async configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): Promise<void> {

@@ -70,6 +70,11 @@ export interface LoopBlockedEventBody {
   recovered: boolean;
   task: string | null;
   stack: SourceLocation[];
+  /** The loop's agent id (absent from a faulthandler report) and its thread's ident. */
+  loop?: string;
+  thread?: string;
+  /** `agent` (the agent's watchdog) or `faulthandler` (the interpreter's C watchdog: C code held the GIL). */
+  source?: string;
 }
 
 export type LostErrorKind = 'never-awaited' | 'exception-never-retrieved' | 'destroyed-pending' | 'pending-at-shutdown';

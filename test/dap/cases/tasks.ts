@@ -134,6 +134,28 @@ export const taskCases: Case[] = [
     ],
   },
   {
+    name: 'loopBlocked while C code holds the GIL: the stack from the faulthandler channel, then the recovery',
+    fixture: 'tasks.py',
+    args: ['cblock'],
+    launch: { loopBlockedThresholdMs: 200 },
+    async script(s) {
+      // No Python thread runs while the re engine holds the GIL: the agent cannot speak, the C
+      // watchdog writes the stacks to the adapter's faulthandler channel while it still blocks.
+      const blocked = await s.next('loopBlocked', (e) => !e.body.recovered);
+      const stack = blocked.body.stack as { path: string; line: number; function: string }[];
+      const user = stack.filter((f) => f.path.endsWith('tasks.py')).map((f) => s.where({ id: 0, name: f.function, line: f.line, column: 0, source: { path: f.path } }));
+      s.log.push(`blocked: source=${blocked.body.source} task=${blocked.body.task} at ${user.join(' < ')}`);
+      const recovered = await s.next('loopBlocked', (e) => e.body.recovered);
+      s.log.push(`recovered after the dump: ${recovered.body.recovered}`);
+      await s.exited();
+    },
+    expect: [
+      'blocked: source=faulthandler task=null at tasks.py:@backtrack backtrack < tasks.py:@cblock c_block < tasks.py:@entry <module>',
+      'recovered after the dump: true',
+      'exited 0',
+    ],
+  },
+  {
     name: 'pause while the event loop is idle shows the waiting tasks',
     fixture: 'tasks.py',
     args: ['cancel'],
