@@ -13,7 +13,7 @@ other threads from running Python while the agent thread takes a snapshot off th
 What a tick costs (3.12, a loop spinning on `sleep(0)`, agent thread CPU measured with its thread
 clock on this project's test VM): ~0.43 ms a tick at 50 ms ticks with every ping woken, ~0.33 ms
 with busy loops pinged quietly; about a third of it is the wake-up from `select` itself. Hence the
-0.1 s tick: the agent thread costs the program ~3 ms of CPU a second instead of ~8.
+0.1 s tick: the agent thread costs the program ~3 ms of CPU a second instead of ~7.
 """
 import asyncio
 import collections

@@ -238,6 +238,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
    * without the channel, only that later event is shown.
    */
   private async openFaulthandler(agent: InspectorClient, where: { host: string; port: number; secret: string }, thresholdMs: number): Promise<void> {
+    if (!agent.welcome.features?.includes('faulthandler')) return;
     const channel = await openFaulthandlerChannel(where, (text) => {
       if (agent !== this.agent || this.pausedThread !== null || this.pauses.isPauseArtifact(thresholdMs, Date.now())) return;
       const loop = loopThread(parseDump(text));
