@@ -13,7 +13,7 @@ import {
   TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { InspectorClient, InspectorError } from '../inspector/client';
+import { InspectorClient, InspectorError, type ConnectOptions } from '../inspector/client';
 import { loopThread, openFaulthandlerChannel, parseDump } from '../inspector/faulthandler';
 import { frameToDap } from '../model/frames';
 import { PauseWindow } from '../model/pauses';
@@ -180,8 +180,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   }
 
   /** Wires a connected agent: events, debugger configuration, breakpoints already known. */
-  private async adopt(agent: InspectorClient, justMyCode: boolean, stopOnEntry: boolean,
-    where: { host: string; port: number; secret: string }): Promise<void> {
+  private async adopt(agent: InspectorClient, justMyCode: boolean, stopOnEntry: boolean, where: ConnectOptions): Promise<void> {
     this.agent = agent;
     agent.on('debug.stopped', (b) => {
       this.pausedThread = b.threadId;
@@ -202,7 +201,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       // A loop paused at a breakpoint is not "blocked": drop reports made during a pause and any
       // block that began before the last pause ended (events sent while paused may arrive later).
       if (this.pausedThread !== null || this.pauses.isPauseArtifact(b.durationMs, Date.now())) return;
-      const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread, source: b.source } as LoopBlockedEventBody;
+      const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread, source: b.source };
       this.sendEvent(new Event(CustomEvents.loopBlocked, body));
     });
     agent.on('lost.error', (b) => {
@@ -237,7 +236,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
    * the agent's own event with the total duration follows once the GIL is free). Best effort:
    * without the channel, only that later event is shown.
    */
-  private async openFaulthandler(agent: InspectorClient, where: { host: string; port: number; secret: string }, thresholdMs: number): Promise<void> {
+  private async openFaulthandler(agent: InspectorClient, where: ConnectOptions, thresholdMs: number): Promise<void> {
     if (!agent.welcome.features?.includes('faulthandler')) return;
     const channel = await openFaulthandlerChannel(where, (text) => {
       if (agent !== this.agent || this.pausedThread !== null || this.pauses.isPauseArtifact(thresholdMs, Date.now())) return;

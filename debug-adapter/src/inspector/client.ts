@@ -15,6 +15,13 @@ export class InspectorError extends Error {
 
 export interface ConnectOptions { host: string; port: number; secret: string; timeoutMs?: number; client?: string }
 
+/** The `hello` line a connection starts with (`channel`: see the faulthandler channel). */
+export function helloLine(opts: ConnectOptions, channel?: 'faulthandler'): string {
+  const hello: Record<string, string> = { type: 'hello', protocol: INSPECTOR_PROTOCOL, secret: opts.secret, client: opts.client ?? 'taskscope-debug-adapter' };
+  if (channel) hello.channel = channel;
+  return JSON.stringify(hello) + '\n';
+}
+
 interface Pending { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout; method: string }
 
 export class InspectorClient {
@@ -40,7 +47,7 @@ export class InspectorClient {
       const timer = setTimeout(() => fail(`No answer from the agent at ${opts.host}:${opts.port} within ${timeoutMs} ms`), timeoutMs);
       socket.setNoDelay(true);
       socket.on('connect', () => {
-        socket.write(JSON.stringify({ type: 'hello', protocol: INSPECTOR_PROTOCOL, secret: opts.secret, client: opts.client ?? 'taskscope-debug-adapter' }) + '\n');
+        socket.write(helloLine(opts));
       });
       socket.on('error', (e: NodeJS.ErrnoException) => {
         if (client) return;

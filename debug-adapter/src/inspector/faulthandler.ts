@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { INSPECTOR_PROTOCOL } from '../protocol/inspector';
+import { helloLine, type ConnectOptions } from './client';
 
 export interface DumpFrame { path: string; line: number; function: string }
 /** One thread of a dump: its ident as a decimal string (as the agent's `thread` fields), frames innermost first. */
@@ -47,7 +47,7 @@ export interface FaulthandlerChannel { close(): void }
  * (the C watchdog writes a dump in several writes). Rejects if the handshake fails.
  */
 export function openFaulthandlerChannel(
-  opts: { host: string; port: number; secret: string; timeoutMs?: number; quietMs?: number },
+  opts: ConnectOptions & { quietMs?: number },
   onDump: (text: string) => void,
 ): Promise<FaulthandlerChannel> {
   const quietMs = opts.quietMs ?? 100;
@@ -66,7 +66,7 @@ export function openFaulthandlerChannel(
     const fail = (message: string) => { clearTimeout(timer); socket.destroy(); reject(new Error(message)); };
     const timer = setTimeout(() => fail('no welcome on the faulthandler channel'), opts.timeoutMs ?? 10_000);
     socket.on('connect', () => {
-      socket.write(JSON.stringify({ type: 'hello', protocol: INSPECTOR_PROTOCOL, secret: opts.secret, client: 'taskscope-debug-adapter', channel: 'faulthandler' }) + '\n');
+      socket.write(helloLine(opts, 'faulthandler'));
     });
     socket.on('error', (e) => { if (!welcomed) fail(e.message); });
     socket.on('close', () => {
