@@ -25,11 +25,10 @@ inside the constructor and never register.
 
 What a record holds, and what it costs. Measured with callgrind on bench/agent.mjs's 'spawn'
 stress workload, whose tasks do nothing, so the hook is all there is to see (`hooks.install()`
-in-process, sites sampled): about 1.6k / 1.5k instructions per task on 3.12 / 3.13, +2.4% /
-+2.3% of such a task; +1% for tasks doing a request's least work ('handlers'). CPU time goes up
-about twice as much (+5% for hooks alone on 3.12): with cache simulation, L1 instruction misses
-rise +4.5% and L1 data read misses +8.5% a task, so the hot path keeps to few distinct C
-functions and objects.
+in-process, sites sampled): about 1.5k / 1.2k instructions per task on 3.12 / 3.13, +2.1% /
++1.8% of such a task; +1% for tasks doing a request's least work ('handlers'). CPU time goes up
+about twice as much: with cache simulation, L1 instruction misses rise +4.6% a task on both, L1
+data read misses +11% / +7%, so the hot path keeps to few distinct C functions and objects.
 - the owner = the task running when this one was created, kept as the owner's record (a weak
   reference: the owner's task is not kept alive by its children, and its id stays known).
 - the id: given when first asked for (`tid`), to every record made since the last one given an
@@ -50,7 +49,11 @@ records in asyncio's set plus an owner dict and a separate site table, +4.4% (3.
 instructions, and the site table's dead entries, pruned only now and then, cost full
 collections ~3% CPU; the same with the set's `data` replaced by the owner dict, +3.8%; then
 committing with a slice instead of `iter(list.pop, None)` (whose sentinel test compares every
-record with None), +3.1%.
+record with None), +3.1%; then (3.12 / 3.13) a count that stays in small ints (an int past 256
+is allocated at every `+= 1`), six closure cells instead of thirteen (each is copied into every
+call's frame) and the check for adopted records moved to an `add` of its own, used only while
+there are any: +2.1% / +1.8% (from +2.5% / +2.3%), and in CPU time the spawn stress went from
+1.062-1.066 to 1.052-1.054 times the plain run on 3.13 (bench/agent.mjs).
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
 `find_task(tid)`, `lookup(task)` -> the record or None, `adopt(task)` -> the record, made if
@@ -60,6 +63,7 @@ owner's record, created_at, eager) for the list view, `coro_name(rec)`, `sites(r
 """
 import asyncio
 import collections
+import functools
 import itertools
 import os
 import sys
@@ -91,8 +95,6 @@ _issued = [0]         # tasks made at the last tick
 _created_hook = [None]  # callable(task) when task-created events are wanted, else None
 _eager_done = collections.deque(maxlen=1000)  # records of eager tasks done at creation
 _eager_info = {}      # record of an eager task -> its coroutine's name (dead ones: compact)
-_unregistered = set() # records adopted for a task that may still register (an eager task's
-                      # first step): the hot path reuses them; checked only while non-empty
 _mode = ['none']      # 'weakset' | 'create_task' once installed
 
 # A task's record is the agent's weak reference to it: a plain `weakref.ref` whose callback is
@@ -270,37 +272,19 @@ def _find(task):
     return None
 
 
-def _reuse(item):
-    r = _find(item)
-    if r is not None:
-        _unregistered.discard(r)
-    return r
-
-
 def _owner_record(owner):
     """The record of ``owner`` (the task running now), made if it has none yet: an eager task
-    creating children during its first step, or a task that predates the agent."""
-    return _find(owner) or _adopt_new(owner, maybe_unregistered=True)
+    creating children during its first step, or a task that predates the agent. When such a
+    task registers later (the eager one, after that step), the set's `add` stores its new
+    reference in `_owner`, where it is *equal* to this record (weak references to one live
+    object compare and hash as the object): the entry keeps this record as its key and gets the
+    owner, and the new reference is dropped. So a task has one record, whenever it was made."""
+    return _find(owner) or _adopt_new(owner)
 
 
-def _registers(rec, task, owner):
-    """An adopted record's task registers (an eager task after its first step): it gets its
-    owner (the task running now), which had no record then; a site it has stays."""
-    try:
-        if owner is not None and owner is not task and _owner_of(rec) is None:
-            _set_owner(rec, _owner_record(owner))
-        else:
-            _owner.setdefault(rec, None)
-    except Exception:
-        _owner.setdefault(rec, None)
-
-
-def _adopt_new(task, maybe_unregistered=False):
+def _adopt_new(task):
     rec = _ref(task, _dead_own)
     _owner[rec] = None
-    s = _sched[0]
-    if maybe_unregistered and s is not None:
-        _unregistered.add(rec)
     return rec
 
 
@@ -313,71 +297,82 @@ _hooks = {}     # (every site, created events) -> the set's `add` for that case 
 def _make_add(sched, current):
     """The `add` of asyncio's task set (an attribute of that one WeakSet object, which asyncio's
     C code and Python code both look up before the class's method). It runs once per task, so
-    it is written for speed: closure cells only, no call that is not needed, and few distinct C
-    functions (each is instruction-cache footprint taken from the program's own hot loop: the
-    count is a cell compared with the next commit, not `next(counter) & mask`); every 32 tasks
-    the set's pending removals are committed (`WeakSet.add` commits at every call), and a site
-    is taken for one task in SAMPLE (`_hooks` adds the rest when every site is wanted). Returns
-    (add, made): ``made()`` is how many tasks it has seen."""
-    unregistered = _unregistered
-    getweakrefs = _getweakrefs
-    site = _site
+    it is written for speed: few closure cells (each is copied into every call's frame), no call
+    that is not needed, and few distinct C functions (each is instruction-cache footprint taken
+    from the program's own hot loop). Every 32 tasks `_batch` commits the set's pending removals
+    (`WeakSet.add` commits at every call) and takes a site for one task in SAMPLE (`_hooks` adds
+    the rest when every site is wanted); the count runs 0..31 in small ints, which are never
+    allocated. Returns (add, made): ``made()`` is how many tasks it has seen."""
     ref = _ref
     cb = _cb[0]
     owners = _owner
-    mask = SAMPLE_MASK
-    every = COMMIT_MASK + 1
     last = _gone_ref()  # the last owner's record: a spawning task makes many in a row
-    now = _running_current()
-    n = 0          # tasks seen
-    due = every    # the count at which the next commit is due
+    now = _owner_getter(current)
+    k = 0          # tasks since the last batch
 
     def add(item):
-        nonlocal last, n, due
+        nonlocal last, k
         try:
-            owner = now() if now is not None else current(item._loop)
-        except Exception:  # no running loop on this thread (now()): no task runs here
+            owner = now()
+        except Exception:  # no running loop on this thread: no task runs here
             owner = None
-        if unregistered:
-            # Adopted earlier (an eager task whose children needed its record): reuse it.
-            r = _reuse(item)
-            if r is not None:
-                _registers(r, item, owner)
-                return r
         r = ref(item, cb)
         try:
-            if owner is None:
+            if owner is None or owner is item:
                 owners[r] = None
             elif last() is owner:
                 owners[r] = last
-            elif owner is item:
-                owners[r] = None
             else:
-                for o in getweakrefs(owner):
-                    if o.__callback__ is cb:
-                        break
-                else:
-                    o = _owner_record(owner)
-                owners[r] = last = o
-            n += 1
-            if n >= due:
-                due = n + every
-                commit()
-                if not n & mask:
-                    site(r, 1)
+                owners[r] = last = _record_of(owner)
+            if k < 31:
+                k += 1
+            else:
+                k = 0
+                _batch(r)
         except Exception:
             owners.setdefault(r, None)  # registered whatever went wrong
         return r
 
     def made():
-        return n
+        return _batches[0] * (COMMIT_MASK + 1) + k
     return add, made
+
+
+_batches = [0]  # batches of 32 tasks the hot path has seen
+
+
+def _batch(r):
+    """Every 32 tasks (hot path): commits dead tasks' records; a site for one task in SAMPLE."""
+    n = _batches[0] = _batches[0] + 1
+    commit()
+    if not (n * (COMMIT_MASK + 1)) & SAMPLE_MASK:
+        _site(r, 2)
+
+
+def _record_of(owner):
+    """The record of the task running now (the hot path's owner), made if it has none."""
+    cb = _cb[0]
+    for o in _getweakrefs(owner):
+        if o.__callback__ is cb:
+            return o
+    return _owner_record(owner)
+
+
+def _owner_getter(current):
+    """A function of no argument -> the task running on this thread (the creator of a task made
+    now): asyncio.current_task when it is C (3.12+), which saves reading the new task's `_loop`;
+    before that, the running loop's entry in asyncio's current tasks."""
+    f = asyncio.current_task
+    if isinstance(f, type(len)):
+        return f
+    running = asyncio.events._get_running_loop
+    return lambda: current(running())
 
 
 def _variants(add):
     """The four `add`s: sampled sites or every site, with or without task-created events."""
-    def every_site(item):
-        r = add(item)
+    def every_site(item, inner):
+        r = inner(item)
         try:
             if _owner.get(r).__class__ is not tuple:
                 site(r, 1)
@@ -385,30 +380,37 @@ def _variants(add):
             pass
         return r
 
+    def with_events(item, inner):
+        r = inner(item)
+        hook = _created_hook[0]
+        if hook is not None:
+            try:
+                hook(item)
+            except Exception:
+                pass
+        return r
+
     site = _site
     out = {}
-    for every, inner in ((False, add), (True, every_site)):
+    for every in (False, True):
+        inner = functools.partial(every_site, inner=add) if every else add
         out[every, False] = inner
-
-        def with_events(item, inner=inner):
-            r = inner(item)
-            hook = _created_hook[0]
-            if hook is not None:
-                try:
-                    hook(item)
-                except Exception:
-                    pass
-            return r
-        out[every, True] = with_events
+        out[every, True] = functools.partial(with_events, inner=inner)
     return out
 
 
 def _apply():
     """Puts the `add` for the current settings on asyncio's task set (a no-op before install and
-    in the fallback mode, whose wrapper reads the settings itself)."""
+    in the fallback mode, whose wrapper reads the settings itself). The agent thread changes
+    the site setting, a request the events one: under a lock, so that the `add` put last is the
+    one for the settings read last."""
     s = _sched[0]
     if s is not None and _hooks:
-        s.add = _hooks[_sites_now[0] or _all_sites[0], _created_hook[0] is not None]
+        with _apply_lock:
+            s.add = _hooks[_sites_now[0] or _all_sites[0], _created_hook[0] is not None]
+
+
+_apply_lock = threading.RLock()
 
 
 # The records of dead tasks. A record's weak-reference callback is the C method `append` of
@@ -449,7 +451,6 @@ _commit_lock = threading.Lock()
 
 def _dead_own(r):
     """The callback of records made off the hot path (adopted, fallback path, eager)."""
-    _unregistered.discard(r)
     _pend[0].append(r)
 
 
@@ -474,15 +475,6 @@ def compact(now, every=5.0):
             for r in dead:
                 if r not in owners and r not in _owner:
                     _tids.pop(r, None)
-
-
-def _running_current():
-    """asyncio.current_task when it is C (3.12+), else None. The hot path calls it with no
-    argument: the task running on this thread's loop, which is the task creating the new one; it
-    saves reading the new task's `_loop` (a generic attribute lookup, ~280 instructions a task).
-    Before 3.12 it is a Python function, slower than that."""
-    f = asyncio.current_task
-    return f if isinstance(f, type(len)) else None
 
 
 def _current_getter():
@@ -651,7 +643,6 @@ def wrap_task_factory(factory, current=None):
             if rec is None:
                 rec = _ensure(task, owner, 1)
             else:
-                _unregistered.discard(rec)  # it will not register now
                 if _owner_of(rec) is None and owner is not None and owner is not task:
                     _set_owner(rec, _owner_record(owner))
                 if _site_of(rec) is not None or _sites_now[0] or _all_sites[0]:

@@ -314,6 +314,32 @@ class RegistryTest(unittest.TestCase):
         self.assertEqual(got,
                          {'mode': 'create_task', 'owner': True, 'site': site_line, 'total': 2})
 
+    @unittest.skipUnless(sys.version_info >= (3, 12), 'eager tasks are 3.12+')
+    def test_an_eager_task_spawning_in_its_first_step_keeps_one_record(self):
+        # Its child needs its record before it registers (after that step): the record is
+        # adopted, and the registration's reference, equal to it, leaves it the one record, now
+        # with its owner. No task factory here, whose wrapper would tidy up.
+        got = run('''
+            def records(t):
+                return sum(1 for r in weakref.getweakrefs(t) if registry._is_record(r))
+            async def child():
+                await asyncio.sleep(0)
+            async def spawner():
+                c = asyncio.create_task(child())
+                await asyncio.sleep(0)
+                await c
+            async def main():
+                s = asyncio.Task(spawner(), loop=asyncio.get_running_loop(), eager_start=True)
+                c = next(t for t in asyncio.all_tasks() if t.get_coro().__name__ == 'child')
+                out = {'records': records(s), 'listed_once': list(asyncio.all_tasks()).count(s),
+                       'in_set': len([r for r in registry._owner if r() is s]),
+                       'owners': [owner(c) == tid(s), owner(s) == tid(asyncio.current_task())]}
+                await s
+                return out
+            print(json.dumps(asyncio.run(main())))
+        ''')
+        self.assertEqual(got, {'records': 1, 'listed_once': 1, 'in_set': 1, 'owners': [True, True]})
+
     def test_agent_takes_no_task_name(self):
         p = subprocess.run([sys.executable, '-m', 'taskscope_agent', '-c',
                             'import asyncio\nasync def m():\n    print(asyncio.current_task().get_name())\n'
