@@ -314,7 +314,8 @@ class ServingTest(unittest.TestCase):
         ''', wait=True)
         self.addCleanup(p.close)
         c = p.connect()
-        line = next(i + 1 for i, text in enumerate(open(p.path).read().splitlines()) if '# BREAK' in text)
+        with open(p.path) as f:
+            line = next(i + 1 for i, text in enumerate(f.read().splitlines()) if '# BREAK' in text)
         c.call('debug.setBreakpoints', {'path': p.path, 'breakpoints': [{'line': line}]})
         c.call('run')
         self.assertIsNotNone(c.wait_event(lambda m: m.get('event') == 'debug.stopped'))
