@@ -25,10 +25,12 @@ inside the constructor and never register.
 
 What a record holds, and what it costs. Measured with callgrind on bench/agent.mjs's 'spawn'
 stress workload, whose tasks do nothing, so the hook is all there is to see (`hooks.install()`
-in-process, sites sampled): about 1.5k / 1.2k instructions per task on 3.12 / 3.13, +2.1% /
-+1.8% of such a task; +1% for tasks doing a request's least work ('handlers'). CPU time goes up
-about twice as much: with cache simulation, L1 instruction misses rise +4.6% a task on both, L1
-data read misses +11% / +7%, so the hot path keeps to few distinct C functions and objects.
+in-process, sites sampled): about 1.4k / 1.1k instructions per task on 3.12 / 3.13, +2.1% /
++1.7% of such a task; +1% for tasks doing a request's least work ('handlers'). CPU time goes up
+about three times as much: with cache and branch simulation, L1 instruction misses rise +4.3% /
++4.2% a task, L1 data read misses +6.3% / +5.3%, and ~25 more indirect branches (the eval
+loop's dispatch) are mispredicted, so the hot path keeps to few bytecodes, few distinct C
+functions and few objects.
 - the owner = the task running when this one was created, kept as the owner's record (a weak
   reference: the owner's task is not kept alive by its children, and its id stays known).
 - the id: given when first asked for (`tid`), to every record made since the last one given an
@@ -50,12 +52,12 @@ instructions, and the site table's dead entries, pruned only now and then, cost 
 collections ~3% CPU; the same with the set's `data` replaced by the owner dict, +3.8%; then
 committing with a slice instead of `iter(list.pop, None)` (whose sentinel test compares every
 record with None), +3.1%; then (3.12 / 3.13) a count that stays in small ints (an int past 256
-is allocated at every `+= 1`), seven closure cells instead of thirteen (each is copied into every
-call's frame) and no check for adopted records (`_owner_record` says why none is needed):
-+2.1% / +1.8% (from +2.5% / +2.3%); in CPU time the spawn stress on 3.13 went from 1.062-1.066
-to 1.051-1.056 times the plain run (bench/agent.mjs), and 3.12 measured 1.050-1.062. Neither a
-class-level `add` (a WeakSet subclass, so that asyncio's method lookup finds it on the type) nor
-committing every 128 tasks instead of 32 changed the instructions or misses measurably.
+is allocated at every `+= 1`), seven closure cells instead of thirteen (each is copied into
+every call's frame), no check for adopted records (`_owner_record` says why none is needed) and
+the rare cases moved out of the common path (`slow`), which went from 43 bytecodes to 36: +2.1%
+/ +1.7% (from +2.5% / +2.3%). Neither a class-level `add` (a WeakSet subclass, so that asyncio's
+method lookup finds it on the type) nor committing every 128 tasks instead of 32 changed the
+instructions or misses measurably.
 
 API for the agent's other modules: `task_id(task)` -> the protocol id (decimal string),
 `find_task(tid)`, `lookup(task)` -> the record or None, `adopt(task)` -> the record, made if
@@ -309,31 +311,44 @@ def _make_add(sched, current):
     cb = _cb[0]
     owners = _owner
     last = _gone_ref()  # the last owner's record: a spawning task makes many in a row
-    now = _running_current()
+    now = _running_current(current)
     k = 0          # tasks since the last batch
 
     def add(item):
         nonlocal last, k
         try:
-            owner = now() if now is not None else current(item._loop)
-        except Exception:  # no running loop on this thread (now()): no task runs here
-            owner = None
-        r = ref(item, cb)
-        try:
-            if owner is None or owner is item:
+            owner = now()
+            r = ref(item, cb)
+            if owner is None:
                 owners[r] = None
             elif last() is owner:
                 owners[r] = last
             else:
-                owners[r] = last = _record_of(owner)
+                owners[r] = last = _record_of(owner, item)
             if k < 31:
                 k += 1
             else:
                 k = 0
                 _batch(r)
+            return r
         except Exception:
-            owners.setdefault(r, None)  # registered whatever went wrong
-        return r
+            return slow(item)
+
+    def slow(item):
+        # The rare cases: no running loop on this thread (`current_task` raised), a task
+        # registering while it runs itself (_Itself), anything unexpected: no owner.
+        nonlocal k
+        try:
+            r = ref(item, cb)
+            owners.setdefault(r, None)  # an equal record already there stays as it is
+            if k < 31:
+                k += 1
+            else:
+                k = 0
+                _batch(r)
+            return r
+        except Exception:
+            return None
 
     def made():
         return _batches[0] * (COMMIT_MASK + 1) + k
@@ -351,8 +366,14 @@ def _batch(r):
         _site(r, 2)
 
 
-def _record_of(owner):
+class _Itself(Exception):
+    """A task registering while it runs itself: it has no owner (the hot path's slow case)."""
+
+
+def _record_of(owner, item):
     """The record of the task running now (the hot path's owner), made if it has none."""
+    if owner is item:
+        raise _Itself
     cb = _cb[0]
     for o in _getweakrefs(owner):
         if o.__callback__ is cb:
@@ -360,14 +381,19 @@ def _record_of(owner):
     return _owner_record(owner)
 
 
-def _running_current():
-    """asyncio.current_task when it is C (3.12+), else None. The hot path calls it with no
-    argument: the task running on this thread's loop, which is the task creating the new one; it
-    saves reading the new task's `_loop` (a generic attribute lookup, ~280 instructions a task).
-    Before 3.12 it is a Python function, slower than that, and so is a lambda asking asyncio's
-    C `_get_running_loop` (3.10 spawn stress: 1.063 -> 1.089 times the plain run)."""
+def _running_current(current):
+    """-> a function of no argument: the task running on this thread's loop, which is the task
+    creating the new one. asyncio.current_task when it is C (3.12+): that saves reading the new
+    task's `_loop` (a generic attribute lookup, ~280 instructions a task). Before 3.12 it is a
+    Python function, and so is what stands in for it here, asyncio's C `_get_running_loop`
+    then that loop's entry in the current tasks: a Python frame a task, +240 instructions on
+    3.10 against reading `_loop` in `add` itself, paid for one `add` on every version (3.10 and
+    3.11 have a 15% budget and use under half of it)."""
     f = asyncio.current_task
-    return f if isinstance(f, type(len)) else None
+    if isinstance(f, type(len)):
+        return f
+    running = asyncio.events._get_running_loop
+    return lambda: current(running())
 
 
 def _variants(add):

@@ -340,6 +340,33 @@ class RegistryTest(unittest.TestCase):
         ''')
         self.assertEqual(got, {'records': 1, 'listed_once': 1, 'in_set': 1, 'owners': [True, True]})
 
+    def test_tasks_made_with_no_loop_running_or_registered_again_while_they_run(self):
+        # The hot path's slow case: no owner, one record, nothing lost. A task added to the set
+        # again while it runs itself keeps its record and owner (it was once set to none).
+        got = run('''
+            def records(t):
+                return sum(1 for r in weakref.getweakrefs(t) if registry._is_record(r))
+            async def leaf():
+                await asyncio.sleep(0)
+            async def again(main):
+                me = asyncio.current_task()
+                before = [owner(me) == tid(main), records(me)]
+                registry._sched[0].add(me)  # asyncio's task set: registering while it runs itself
+                return before + [owner(me) == tid(main), records(me)]
+            async def main():
+                return await asyncio.create_task(again(asyncio.current_task()))
+            loop = asyncio.new_event_loop()
+            early = [loop.create_task(leaf()) for _ in range(40)]  # no loop running yet
+            out = {'early': [registry.lookup(t) is not None and owner(t) is None and records(t) == 1
+                             for t in early].count(True),
+                   'listed': len(asyncio.all_tasks(loop))}
+            loop.run_until_complete(asyncio.gather(*early))
+            out['again'] = loop.run_until_complete(main())
+            loop.close()
+            print(json.dumps(out))
+        ''')
+        self.assertEqual(got, {'early': 40, 'listed': 40, 'again': [True, 1, True, 1]})
+
     def test_agent_takes_no_task_name(self):
         p = subprocess.run([sys.executable, '-m', 'taskscope_agent', '-c',
                             'import asyncio\nasync def m():\n    print(asyncio.current_task().get_name())\n'
