@@ -336,16 +336,12 @@ def _make_add(sched, current):
 
     def slow(item):
         # The rare cases: no running loop on this thread (`current_task` raised), a task
-        # registering while it runs itself (_Itself), anything unexpected: no owner.
-        nonlocal k
+        # registering while it runs itself (_Itself), anything unexpected: no owner. Counted
+        # with the tasks made off the hot path (no commit from here: the agent's tick commits).
         try:
+            next(_made[0])
             r = ref(item, cb)
             owners.setdefault(r, None)  # an equal record already there stays as it is
-            if k < 31:
-                k += 1
-            else:
-                k = 0
-                _batch(r)
             return r
         except Exception:
             return None
