@@ -198,11 +198,7 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
       this.sendEvent(ev);
     });
     agent.on('loop.blocked', (b) => {
-      // A loop paused at a breakpoint is not "blocked": drop reports made during a pause and any
-      // block that began before the last pause ended (events sent while paused may arrive later).
-      if (this.pausedThread !== null || this.pauses.isPauseArtifact(b.durationMs, Date.now())) return;
-      const body: LoopBlockedEventBody = { durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread, source: b.source };
-      this.sendEvent(new Event(CustomEvents.loopBlocked, body));
+      this.sendLoopBlocked({ durationMs: b.durationMs, recovered: b.recovered, task: b.task, stack: b.stack, loop: b.loop, thread: b.thread, source: b.source });
     });
     agent.on('lost.error', (b) => {
       const body: LostErrorEventBody = { kind: b.kind, task: b.task, coroutine: b.coroutine, message: b.message, createdAt: b.createdAt, exception: b.exception } as LostErrorEventBody;
@@ -239,11 +235,9 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
   private async openFaulthandler(agent: InspectorClient, where: ConnectOptions, thresholdMs: number): Promise<void> {
     if (!agent.welcome.features?.includes('faulthandler')) return;
     const channel = await openFaulthandlerChannel(where, (text) => {
-      if (agent !== this.agent || this.pausedThread !== null || this.pauses.isPauseArtifact(thresholdMs, Date.now())) return;
+      if (agent !== this.agent) return;
       const loop = loopThread(parseDump(text));
-      if (!loop) return;
-      const body: LoopBlockedEventBody = { durationMs: thresholdMs, recovered: false, task: null, stack: loop.frames, thread: loop.thread, source: 'faulthandler' };
-      this.sendEvent(new Event(CustomEvents.loopBlocked, body));
+      if (loop) this.sendLoopBlocked({ durationMs: thresholdMs, recovered: false, task: null, stack: loop.frames, thread: loop.thread, source: 'faulthandler' });
     }).catch((e: Error) => {
       this.sendEvent(new OutputEvent(`Taskscope: no faulthandler channel (${e.message}); a loop blocked inside C code is reported once it is free.\n`, 'console'));
       return undefined;
@@ -251,6 +245,16 @@ export class TaskscopeDebugSession extends LoggingDebugSession {
     if (!channel) return;
     if (agent.isClosed) channel.close();
     else agent.onClose(() => channel.close());
+  }
+
+  /**
+   * Forwards a blocked-loop report, from the agent or the faulthandler channel. A loop paused at a
+   * breakpoint is not "blocked": reports made during a pause are dropped, and so is any block that
+   * began before the last pause ended (events sent while paused may arrive later).
+   */
+  private sendLoopBlocked(body: LoopBlockedEventBody): void {
+    if (this.pausedThread !== null || this.pauses.isPauseArtifact(body.durationMs, Date.now())) return;
+    this.sendEvent(new Event(CustomEvents.loopBlocked, body));
   }
 
   protected override async configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): Promise<void> {
