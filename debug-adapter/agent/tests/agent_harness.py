@@ -61,6 +61,12 @@ class Program:
         self.clients = []
         self.port = self.wait_port() if listen and agent else None
 
+    def line(self, marker):
+        """The number of the program's first line containing ``marker`` (a comment such as
+        ``# BREAK``)."""
+        with open(self.path) as f:
+            return next(i for i, text in enumerate(f, 1) if marker in text)
+
     def wait_port(self):
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:

@@ -314,9 +314,7 @@ class ServingTest(unittest.TestCase):
         ''', wait=True)
         self.addCleanup(p.close)
         c = p.connect()
-        with open(p.path) as f:
-            line = next(i + 1 for i, text in enumerate(f.read().splitlines()) if '# BREAK' in text)
-        c.call('debug.setBreakpoints', {'path': p.path, 'breakpoints': [{'line': line}]})
+        c.call('debug.setBreakpoints', {'path': p.path, 'breakpoints': [{'line': p.line('# BREAK')}]})
         c.call('run')
         self.assertIsNotNone(c.wait_event(lambda m: m.get('event') == 'debug.stopped'))
         self.assertEqual([(l['running'], l['paused']) for l in c.call('agent.info')['loops']], [(True, True)])
