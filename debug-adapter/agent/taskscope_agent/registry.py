@@ -298,7 +298,7 @@ _sched = [None]
 _hooks = {}     # (every site, created events) -> the set's `add` for that case (install)
 
 
-def _make_add(sched, current):
+def _make_add(current):
     """The `add` of asyncio's task set (an attribute of that one WeakSet object, which asyncio's
     C code and Python code both look up before the class's method). It runs once per task, so
     it is written for speed: few closure cells (each is copied into every call's frame), no call
@@ -552,12 +552,12 @@ def install():
         _sched[0] = sched
         _pend[0] = sched._pending_removals
         _cb[0] = _pend[0].append
-        sched.add = _make_add(sched, _current_getter())[0]
+        sched.add = _make_add(_current_getter())[0]
         found = _probe()
         del sched.add
         if found:
             commit()
-            add, _hot_made[0] = _make_add(sched, _current_getter())
+            add, _hot_made[0] = _make_add(_current_getter())
             _hooks.update(_variants(add))
             _mode[0] = 'weakset'
             _apply()  # first: from now on no thread's task goes through the class's add
