@@ -21,7 +21,9 @@
 // < 0.1 s CPU per full listing.
 //
 // PARTS=overhead,listing,instructions (or the part names as arguments) picks the parts; default all three;
-// WORKLOADS=io,handlers,spawn picks the overhead part's workloads
+// WORKLOADS=io,handlers,spawn picks the overhead part's workloads; HOOKS=1 adds a third side to it,
+// `hooks`: the agent's per-task hooks alone, installed in-process (no agent thread, no server, no
+// client), which splits the agent's cost into the hook's and the rest's
 // (instructions: the spawn workload under valgrind's callgrind, deterministic; skipped without valgrind).
 import { execFileSync, execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -140,19 +142,36 @@ async def main(which):
 asyncio.run(main(sys.argv[1]))
 `;
 
+// The `hooks` side: the hooks as `python -m taskscope_agent` installs them, with the creation sites
+// sampled as the agent thread's tick sets them in a spawn storm (there is no tick here to do it).
+const HOOKS_ONLY = String.raw`
+import runpy, sys
+from taskscope_agent import hooks, registry
+hooks.install()
+registry._set_sites_now(False)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+`;
+const withHooks = !['', '0'].includes(process.env.HOOKS || '');
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taskscope-bench-'));
 const script = path.join(tmp, 'workload.py');
 fs.writeFileSync(script, WORKLOAD);
+const hooksScript = path.join(tmp, 'hooks_only.py');
+fs.writeFileSync(hooksScript, HOOKS_ONLY);
 
-/** Runs the workload REPS times in one process; resolves to the mean CPU seconds of its fastest
- *  WINDOW consecutive repetitions. With the agent, attaches a client first. */
-function once(py, which, withAgent) {
+/** Runs the workload REPS times in one process of `side` (plain, agent or hooks); resolves to the
+ *  mean CPU seconds of its fastest WINDOW consecutive repetitions. With the agent, attaches a
+ *  client first. */
+function once(py, which, side) {
+  const withAgent = side === 'agent';
   return new Promise((resolve, reject) => {
     const secret = 'bench-' + Math.random().toString(36).slice(2);
     const portFile = path.join(tmp, `port-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const workload = [script, which, String(reps)];
     const args = withAgent
-      ? ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, script, which, String(reps)]
-      : [script, which, String(reps)];
+      ? ['-m', 'taskscope_agent', '--wait', '--port', '0', '--port-file', portFile, ...workload]
+      : side === 'hooks' ? [hooksScript, ...workload] : workload;
     const env = { ...process.env, PYTHONPATH: agentDir, TASKSCOPE_SECRET: secret };
     const child = spawn(py, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '', sock = null;
@@ -201,13 +220,18 @@ async function overhead(pythons) {
   const results = [];
   for (const py of pythons) {
     for (const which of workloads) {
-      const plain = [], agent = [];
+      const times = { plain: [], agent: [], hooks: [] };
+      const sides = withHooks ? ['plain', 'agent', 'hooks'] : ['plain', 'agent'];
       for (let r = 0; r < rounds; r++) {
-        // Alternate the order so drift in machine load hits both sides alike.
-        if (r % 2) { agent.push(await once(py.path, which, true)); plain.push(await once(py.path, which, false)); }
-        else { plain.push(await once(py.path, which, false)); agent.push(await once(py.path, which, true)); }
+        // Rotate the order so drift in machine load hits every side alike.
+        for (let i = 0; i < sides.length; i++) {
+          const side = sides[(r + i) % sides.length];
+          times[side].push(await once(py.path, which, side));
+        }
       }
+      const { plain, agent, hooks } = times;
       results.push({ version: py.version, which, plain: median(plain), agent: median(agent),
+        hooks: withHooks ? median(hooks) / median(plain) : null,
         best: Math.min(...agent) / Math.min(...plain), paired: median(agent.map((a, i) => a / plain[i])),
         target: py.minor >= 12 ? 1.05 : 1.15 });
     }
@@ -216,11 +240,16 @@ async function overhead(pythons) {
   console.log(`the median of ${rounds} processes a side, plain and agent processes interleaved; ratio = agent/plain;`);
   console.log('min-ratio = of the fastest processes; paired = the median of agent/plain over the rounds (each round runs');
   console.log('one process of each side back to back, so both meet the same spell of the machine)');
-  console.log(['python', 'workload', 'plain', 'agent', 'ratio', 'min-ratio', 'paired', 'target'].map((h) => h.padEnd(13)).join(''));
+  if (withHooks) console.log('hooks = the hooks alone (in-process, no agent thread or server) / plain');
+  const head = ['python', 'workload', 'plain', 'agent', 'ratio', 'min-ratio', 'paired', 'target'];
+  if (withHooks) head.splice(5, 0, 'hooks');
+  console.log(head.map((h) => h.padEnd(13)).join(''));
   for (const r of results) {
     const ratio = r.agent / r.plain;
-    console.log([r.version, r.which, r.plain.toFixed(4), r.agent.toFixed(4), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'),
-      r.best.toFixed(3), r.paired.toFixed(3), '<= ' + r.target].map((c) => String(c).padEnd(13)).join(''));
+    const row = [r.version, r.which, r.plain.toFixed(4), r.agent.toFixed(4), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'),
+      r.best.toFixed(3), r.paired.toFixed(3), '<= ' + r.target];
+    if (withHooks) row.splice(5, 0, r.hooks.toFixed(3));
+    console.log(row.map((c) => String(c).padEnd(13)).join(''));
   }
 }
 
