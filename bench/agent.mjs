@@ -231,7 +231,7 @@ async function overhead(pythons) {
       }
       const { plain, agent, hooks } = times;
       results.push({ version: py.version, which, plain: median(plain), agent: median(agent),
-        hooks: withHooks ? median(hooks) / median(plain) : null,
+        hooks: withHooks ? median(hooks) : null,
         best: Math.min(...agent) / Math.min(...plain), paired: median(agent.map((a, i) => a / plain[i])),
         target: py.minor >= 12 ? 1.05 : 1.15 });
     }
@@ -248,7 +248,7 @@ async function overhead(pythons) {
     const ratio = r.agent / r.plain;
     const row = [r.version, r.which, r.plain.toFixed(4), r.agent.toFixed(4), ratio.toFixed(3) + (ratio <= r.target ? '' : ' !'),
       r.best.toFixed(3), r.paired.toFixed(3), '<= ' + r.target];
-    if (withHooks) row.splice(5, 0, r.hooks.toFixed(3));
+    if (withHooks) row.splice(5, 0, (r.hooks / r.plain).toFixed(3));
     console.log(row.map((c) => String(c).padEnd(13)).join(''));
   }
 }
