@@ -2,7 +2,8 @@
 
 A loop is registered when it starts running (`run_forever`, which `run_until_complete` and
 `asyncio.run` use) and marked stopped when it returns. Heartbeats are stamped on the loop thread
-by a callback the watchdog queues every tick (watchdog._ping); nothing here runs per task.
+by a callback (a ping) the watchdog queues every tick (watchdog._ping); a loop is judged by how
+long its ping has been waiting. Nothing here runs per task.
 """
 import threading
 import time
@@ -10,14 +11,14 @@ import weakref
 
 from . import registry
 
-HEARTBEAT = 0.1  # the agent thread's tick: a heartbeat ping per running loop (watchdog)
+HEARTBEAT = 0.25  # the agent thread's tick: a heartbeat ping per running loop (watchdog)
 _states = {}  # id(loop) -> LoopState
 _lock = threading.Lock()
 
 
 class LoopState:
     __slots__ = ('id', 'ref', 'thread', 'running', 'hb', 'gen', 'beat', 'blocked', 'blocked_task',
-                 'fds', 'paused', '__weakref__')
+                 'fds', 'paused', 'ping_at', 'woken_at', '__weakref__')
 
     def __init__(self, loop):
         self.id = registry.new_loop_id()
@@ -25,17 +26,20 @@ class LoopState:
         self.thread = None        # ident of the thread running it
         self.running = False
         self.hb = None            # set while a heartbeat ping is on its way to the loop (watchdog)
+        self.ping_at = 0.0        # monotonic time that ping was queued
+        self.woken_at = 0.0       # ... and the time the loop was woken for it
         self.gen = 0              # run counter: a heartbeat of a previous run stops itself
         self.beat = time.monotonic()  # last heartbeat (or start of the run)
-        self.blocked = 0.0        # monotonic time the current block was detected since, 0 when not
+        self.blocked = 0.0        # monotonic time the current block is counted from, 0 when not
         self.blocked_task = None
         self.fds = set()          # session fds registered with add_reader on this loop
         self.paused = False       # its thread is stopped in the debugger (breakpoint, step, pause)
 
     def responsive(self, now, grace):
-        """True when the loop runs, its thread is not stopped in the debugger, and its heartbeat
-        (every HEARTBEAT) is at most ``grace`` late."""
-        return self.running and not self.paused and now - self.beat < HEARTBEAT + grace
+        """True when the loop runs, its thread is not stopped in the debugger, and no heartbeat
+        ping has been waiting for it for ``grace`` or longer (a turning loop runs one within a
+        turn)."""
+        return self.running and not self.paused and (self.hb is None or now - self.ping_at < grace)
 
     def info(self):
         return {'id': self.id, 'thread': str(self.thread) if self.thread else None,

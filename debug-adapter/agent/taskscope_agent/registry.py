@@ -39,7 +39,7 @@ functions and few objects.
 - the creation site = the first user frame's (code, lasti), one tuple per place shared by its
   tasks, asyncio internals skipped, the line resolved only when somebody asks: ~2.5k
   instructions more (walking the stack costs Python calls). Recorded for every task while the
-  last agent tick (0.1 s) saw at most `SITE_BUDGET` new tasks (about 10,000 a second; `refill`),
+  last agent tick saw at most `SITE_BUDGET` new tasks per 0.1 s (10,000 a second; `refill`),
   otherwise for one task in `SAMPLE`: the agent thread switches the set's `add` between the two. `record_all_sites(True)` (agent option
   `--all-sites`) records every site whatever the rate.
 Designs measured on the way (3.12 / 3.13, same workload): a `create_task` wrapper and a tuple on
@@ -87,7 +87,7 @@ _getweakrefs = weakref.getweakrefs
 _repeat = itertools.repeat
 _ref = weakref.ref
 
-SITE_BUDGET = 1000    # tasks per agent tick (0.1 s) up to which every task gets its creation site
+SITE_BUDGET = 1000    # new tasks per 0.1 s up to which every task gets its creation site (refill)
 SAMPLE = 128          # in a tick after a busier one, one task in SAMPLE does
 SAMPLE_MASK = SAMPLE - 1
 COMMIT_MASK = 31      # every 32 tasks made, dead tasks' records leave asyncio's set (see commit)
@@ -231,12 +231,13 @@ def _issued_so_far():
     return int(r[r.index('(') + 1:-1]) - 1 + _hot_made[0]()
 
 
-def refill():
-    """Called by the agent thread every tick: every creation site for the next tick if this one
-    saw at most SITE_BUDGET new tasks (or all sites are wanted), else one task in SAMPLE."""
+def refill(seconds=0.1):
+    """Called by the agent thread at its ticks, ``seconds`` after the last call: every creation
+    site until the next call if the program made at most SITE_BUDGET new tasks per 0.1 s since
+    (or all sites are wanted), else one task in SAMPLE."""
     commit()
     n = _issued_so_far()
-    quiet = n - _issued[0] <= SITE_BUDGET
+    quiet = n - _issued[0] <= SITE_BUDGET * seconds * 10
     _issued[0] = n
     _set_sites_now(quiet or _all_sites[0])
 

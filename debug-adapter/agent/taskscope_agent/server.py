@@ -1,9 +1,10 @@
 """The agent's server: accepts loopback connections, checks the handshake, and serves requests
 from two places. While a loop runs and turns, each session's socket is registered with
 `loop.add_reader`, so requests are answered between callbacks on the loop thread (snapshots are
-consistent by construction). The agent's daemon thread answers when no loop runs or the loop has
-not answered its heartbeat for `SERVE_GRACE` (blocked, busy in one callback, paused at a
-breakpoint), and also runs the watchdog tick and flushes queued events.
+consistent by construction). The agent's daemon thread answers when no loop runs, when a
+heartbeat ping has waited `SERVE_GRACE` for the loop (blocked, busy in one callback) or its thread
+is paused at a breakpoint; a request to a loop that looked responsive makes it ping that loop at
+once and look again `SERVE_GRACE` later. It also runs the watchdog tick and flushes queued events.
 Handlers live in handlers.py; this module only moves messages.
 """
 import hmac
@@ -16,8 +17,9 @@ import time
 from . import dispatch, hooks, loops, protocol, registry, transport, watchdog
 from .session import Session, _add_reader, _remove_reader, _version, features  # noqa: F401
 
-TICK = loops.HEARTBEAT  # the agent thread's period (0.1 s)
+TICK = loops.HEARTBEAT  # the agent thread's period (0.25 s)
 SERVE_GRACE = 0.1
+REFILL_MIN = 0.1  # the shortest window over which the rate of new tasks is judged (registry.refill)
 HANDSHAKE_TIMEOUT = 10.0
 _server = [None]
 
@@ -41,6 +43,9 @@ class Server:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self.thread = threading.Thread(target=self._main, name='taskscope-agent', daemon=True)
+        self._look = 0.0           # when the next tick is due (watchdog.tick says)
+        self._probe_until = 0.0    # loop-served sockets are not watched until then (_turn)
+        self._refilled = time.monotonic()
 
     def start(self):
         watchdog.yield_faulthandler_to_program()
@@ -68,14 +73,21 @@ class Server:
 
     def _turn(self):
         now = time.monotonic()
-        served = [s for s in self.main_sessions() if self._agent_serves(s, now)]
-        rlist = [self.listener, self._wake_r] + [c.sock for c, _ in self.pending] + [s.conn.sock for s in served]
+        served, watched = [], []
+        for s in self.main_sessions():
+            if self._agent_serves(s, now):
+                served.append(s)
+            elif now >= self._probe_until:
+                watched.append(s)
+        rlist = [self.listener, self._wake_r] + [c.sock for c, _ in self.pending] + [s.conn.sock for s in served + watched]
+        until = self._look if now >= self._probe_until else min(self._look, self._probe_until)
+        timeout = min(max(until - now, 0.0), TICK)
         try:
-            ready, _, _ = select.select(rlist, [], [], TICK)
+            ready, _, _ = select.select(rlist, [], [], timeout)
         except (OSError, ValueError):
             ready = []
             self._drop_closed()
-        watchdog.note_wait(time.monotonic() - now, TICK)
+        watchdog.note_wait(time.monotonic() - now, timeout)
         ready = set(ready)
         if self._wake_r in ready:
             try:
@@ -87,19 +99,35 @@ class Server:
         for conn, deadline in list(self.pending):
             if conn.sock in ready or now > deadline:
                 self._handshake(conn, now > deadline)
+        probed = [s for s in watched if s.conn.sock in ready]
+        now = time.monotonic()
         for s in served:
             if s.conn.sock in ready:
-                self.serve(s, 'agent')
+                # Judged again: the loop may have come back while this thread waited (it often
+                # does right after this thread answered, which kept the loop from running).
+                if self._agent_serves(s, now):
+                    self.serve(s, 'agent')
+                else:
+                    probed.append(s)
+        if probed:
+            # A request for a loop that looks responsive: make sure a ping is on its way to it,
+            # and look again once that ping had SERVE_GRACE to run (if it has not, the loop is
+            # stuck and this thread answers). Meanwhile the loop may well answer it itself.
+            watchdog.probe(self, probed, now)
+            self._probe_until = now + SERVE_GRACE
         self.flush()
         now = time.monotonic()
-        registry.refill()
-        registry.compact(now)
-        watchdog.tick(self, now)
+        if now >= self._look - watchdog.SLACK:
+            if now - self._refilled >= REFILL_MIN:
+                registry.refill(now - self._refilled)
+                self._refilled = now
+            registry.compact(now)
+            self._look = watchdog.tick(self, now)
         self._drop_closed()
 
     def _agent_serves(self, session, now):
         for st in loops.all_states():
-            if (session.conn.fd in st.fds or st.id in session.joining) and st.responsive(now, SERVE_GRACE):
+            if (session.conn.fd in st.fds or st.id in session.joining) and st.responsive(now, SERVE_GRACE - watchdog.SLACK):
                 return False
         return True
 

@@ -31,10 +31,17 @@ def configure(enabled):
         _tracked.clear()
 
 
+def due(server):
+    """When the next event is due (monotonic), None while task events are off."""
+    if registry._created_hook[0] is None:
+        return None
+    return _last[0] + server.options['taskEventsIntervalMs'] / 1000.0
+
+
 def tick(server, now):
     if registry._created_hook[0] is None:
         return
-    if now - _last[0] < server.options['taskEventsIntervalMs'] / 1000.0:
+    if now - _last[0] < server.options['taskEventsIntervalMs'] / 1000.0 - 0.005:
         return
     _last[0] = now
     refs = _new[:]

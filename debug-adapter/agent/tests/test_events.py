@@ -110,14 +110,19 @@ class EventTest(unittest.TestCase):
                 mock.patch.object(watchdog, '_c_cancel', lambda: calls.append(('cancel',))):
             watchdog._fh.clear()
             watchdog._fh['session'] = None
-            for i in range(11):  # 50 ms ticks for 0.5 s, threshold 0.25 s: timeout 0.5 s
-                watchdog._arm_faulthandler(server, 0.25, True, i * 0.05)
-            self.assertEqual(calls, [('arm', 0.5), ('arm', 0.5), ('arm', 0.5)])
-            watchdog._arm_faulthandler(server, 0.25, False, 0.55)  # no loop runs: disarmed
-            watchdog._arm_faulthandler(server, 0.25, False, 0.60)
+            for i in range(21):  # 50 ms looks for 1 s, threshold 0.5 s: timeout 1 s
+                watchdog._arm_faulthandler(server, 0.5, True, i * 0.05)
+            self.assertEqual(calls, [('arm', 1.0), ('arm', 1.0), ('arm', 1.0)])
+            watchdog._arm_faulthandler(server, 0.5, False, 1.05)  # no loop runs: disarmed
+            watchdog._arm_faulthandler(server, 0.5, False, 1.10)
             self.assertEqual(calls[3:], [('cancel',)])
-            watchdog._arm_faulthandler(server, 0.25, True, 0.65)  # a loop again: armed at once
-            self.assertEqual(calls[4:], [('arm', 0.5)])
+            # A loop again: armed at once. With a short threshold the timeout still spans two
+            # ticks and some (a re-arming at half of it is in time even a tick late).
+            watchdog._arm_faulthandler(server, 0.1, True, 1.15)
+            self.assertEqual(calls[4:], [('arm', 2 * (watchdog.HEARTBEAT + 0.05))])
+            watchdog._arm_faulthandler(server, 0.5, True, 1.16)
+            self.assertEqual(calls[5:], [('arm', 1.0)])
+            calls.pop()
             # The program arms its own (one per interpreter): the agent never arms it again.
             self.addCleanup(watchdog._fh.pop, 'program', None)
             with mock.patch.object(watchdog.faulthandler, 'dump_traceback_later', watchdog.faulthandler.dump_traceback_later):
@@ -131,7 +136,9 @@ class EventTest(unittest.TestCase):
         # A loop with callbacks ready turns again without sleeping: its heartbeat goes on the ready
         # queue with no self-pipe write (a syscall handing the GIL over, every tick). An idle loop
         # is woken; so is a busy one whose quiet ping did not run within a tick (it went idle
-        # meanwhile), which is not judged blocked before that wake had its chance.
+        # meanwhile), which is not judged blocked before that wake had its chance. A loop is
+        # judged by its ping's age, the duration counted from the ping; tick() says when to look
+        # again.
         import asyncio
         from unittest import mock
         from taskscope_agent import loops, watchdog
@@ -143,22 +150,33 @@ class EventTest(unittest.TestCase):
         st.running, st.thread = True, -1
         server = mock.Mock(sessions=[], options={'blockedThresholdMs': 250})
         emitted = []
-        with mock.patch.object(watchdog.dispatch, 'emit', lambda event, body: emitted.append(event)), \
+        tick = watchdog.HEARTBEAT
+        with mock.patch.object(watchdog.dispatch, 'emit', lambda event, body: emitted.append((event, body['durationMs']))), \
                 mock.patch.object(watchdog.loops, 'all_states', lambda: [st]), \
                 mock.patch.object(watchdog.taskevents, 'tick', lambda server, now: None), \
                 mock.patch.object(watchdog, '_arm_faulthandler', lambda *args: None):
-            watchdog.tick(server, 0.0)  # nothing ready: woken
-            self.assertEqual((st.hb, len(wakes), len(loop._ready)), (watchdog.WOKEN, 1, 1))
+            look = watchdog.tick(server, 0.0)  # nothing ready: woken
+            self.assertEqual((st.hb, len(wakes), len(loop._ready), look), (watchdog.WOKEN, 1, 1, min(tick, 0.25)))
             loop._ready.popleft()._run()  # the loop runs the heartbeat
             self.assertIsNone(st.hb)
             loop.call_soon(lambda: None)  # busy: something is ready
-            watchdog.tick(server, 0.1)
-            self.assertEqual((st.hb, len(wakes), len(loop._ready)), (watchdog.QUIET, 1, 2))
-            st.beat = -10.0  # long ago: only a woken ping left unanswered counts
-            watchdog.tick(server, 0.2)
+            look = watchdog.tick(server, 1.0)
+            self.assertEqual((st.hb, len(wakes), len(loop._ready), look), (watchdog.QUIET, 1, 2, 1.0 + tick))
+            look = watchdog.tick(server, 1.0 + tick / 2)  # an early look: the ping has a tick to run
+            self.assertEqual((st.hb, len(wakes), emitted, look), (watchdog.QUIET, 1, [], 1.0 + tick))
+            look = watchdog.tick(server, 1.0 + tick)  # not run within a tick: woken, not judged yet
             self.assertEqual((st.hb, len(wakes), emitted), (watchdog.WOKEN, 2, []))
-            watchdog.tick(server, 0.3)
-            self.assertEqual((st.hb, len(wakes), emitted), (watchdog.WOKEN, 2, ['loop.blocked']))
+            self.assertAlmostEqual(look, 1.0 + max(0.25, tick + watchdog.WAKE_GRACE))
+            watchdog.tick(server, look)
+            self.assertEqual((st.hb, len(wakes), emitted), (watchdog.WOKEN, 2, [('loop.blocked', int((look - 1.0) * 1000))]))
+            self.assertTrue(st.blocked)
+            self.assertFalse(st.responsive(look, 0.1))
+            del emitted[:]
+            while loop._ready:  # the loop is back: recovered, the duration from the ping
+                loop._ready.popleft()._run()
+            self.assertEqual(([e for e, _ in emitted], st.hb, st.blocked), (['loop.blocked'], None, 0.0))
+            self.assertGreater(emitted[0][1], 1000)  # monotonic time is far past 1.0 here
+            self.assertTrue(st.responsive(look, 0.1))
 
     def test_heartbeat_races_with_the_agent_thread(self):
         # The loop thread may run the heartbeat while the agent thread is still inside the call
@@ -187,7 +205,7 @@ class EventTest(unittest.TestCase):
                 mock.patch.object(watchdog, '_arm_faulthandler', lambda *args: None):
             watchdog.tick(server, time.monotonic())  # idle loop: woken, and it beats at once
             self.assertIsNone(st.hb)
-            st.beat = time.monotonic() - 1.0  # then blocked for a second, and noticed
+            st.ping_at = st.woken_at = time.monotonic() - 1.0  # then blocked for a second, and noticed
             st.hb = watchdog.WOKEN
             watchdog.tick(server, time.monotonic())
             self.assertEqual(emitted, [False])

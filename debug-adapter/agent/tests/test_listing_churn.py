@@ -7,7 +7,7 @@ import unittest
 from .agent_harness import Program
 
 CHURN = '''
-    import asyncio, time
+    import asyncio, random, time
     async def worker(n):
         while True:
             await asyncio.sleep(0.01 * (n % 5))
@@ -21,7 +21,10 @@ CHURN = '''
                 asyncio.ensure_future(short()).cancel()
             while time.monotonic() - t0 < 0.3:  # a busy callback: the agent's thread answers
                 pass
-            await asyncio.sleep(0.3)  # turning (the workers churn): the loop answers
+            # Turning (the workers churn): the loop answers. For a varying time: with a fixed
+            # cycle, the agent thread's answers (slow here, see below) and its 0.1 s look before
+            # taking over once fell into step with it, and the loop never answered.
+            await asyncio.sleep(random.uniform(0.2, 0.5))
     async def main():
         ws = [asyncio.create_task(worker(n)) for n in range(3000)]
         asyncio.create_task(churn())
@@ -38,8 +41,12 @@ class ListingUnderChurn(unittest.TestCase):
         p.wait_line('READY')
         c = p.connect()
         served, pages = set(), 0
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
+        # Who answers depends on where the loop is in its cycle when a request comes (an answer
+        # from the agent thread can take a few tenths of a second here, with the loop thread
+        # taking the GIL for the raised switch interval whenever the agent thread has to wait for
+        # a lock): list for 3 s, and on until both have answered and there were more than 10 pages.
+        t0 = time.monotonic()
+        while time.monotonic() < t0 + 3 or ((len(served) < 2 or pages <= 10) and time.monotonic() < t0 + 20):
             for include_done in (False, True):
                 offset = 0
                 while True:

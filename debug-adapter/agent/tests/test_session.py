@@ -277,6 +277,35 @@ class ServingTest(unittest.TestCase):
         self.assertEqual((r['cancelled'], r['queued']), (True, True))
         self.assertEqual(c.call('tasks.list', timeout=10)['tasks'][1]['state'], 'pending')
 
+    def test_request_to_a_loop_that_looked_responsive_pings_it(self):
+        # A loop blocked since its last heartbeat has no ping waiting, so it looks responsive: a
+        # request for it makes the agent thread ping it at once (probe), and the loop counts as
+        # stuck once that ping waited the grace. Other loops, and a ping already on its way, are
+        # left alone.
+        import asyncio
+        from unittest import mock
+        from taskscope_agent import loops, watchdog
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        loop._write_to_self = lambda: None
+        st, other = loops.LoopState(loop), loops.LoopState(loop)
+        st.running, st.thread, st.fds = True, -1, {7}
+        other.running, other.thread, other.fds = True, -2, {8}
+        session = mock.Mock(conn=mock.Mock(fd=7), joining=set())
+        server = mock.Mock()
+        with mock.patch.object(loops, 'all_states', lambda: [st, other]):
+            self.assertTrue(st.responsive(5.0, 0.1))
+            watchdog.probe(server, [session], 5.0)
+            self.assertEqual((st.hb is not None, st.ping_at, other.hb), (True, 5.0, None))
+            self.assertEqual((st.responsive(5.05, 0.1), st.responsive(5.15, 0.1)), (True, False))
+            watchdog.probe(server, [session], 5.05)
+            self.assertEqual((len(loop._ready), st.ping_at), (1, 5.0))
+            loop._ready.popleft()._run()  # the loop turns after all
+            self.assertEqual((st.hb, st.responsive(5.2, 0.1)), (None, True))
+            other.fds, session.joining = set(), {other.id}  # its reader is on the way: same
+            watchdog.probe(server, [session], 6.0)
+            self.assertEqual((st.ping_at, other.ping_at, len(loop._ready)), (6.0, 6.0, 2))
+
     def test_stopped_loop_is_not_responsive(self):
         # What makes the agent thread serve a stopped loop's sessions at once: responsive() is
         # false while the loop's thread is stopped, however fresh its heartbeat.
