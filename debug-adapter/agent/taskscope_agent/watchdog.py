@@ -8,8 +8,7 @@ select timeout, which cost a loopback echo ~7% of its CPU; queued without waking
 `sys._current_frames()` and the running task), and again when the ping finally runs
 (`recovered`, total duration counted from the ping). When C code holds the GIL no Python thread
 runs, so a client may open a `faulthandler` channel: faulthandler's own C watchdog thread, kept
-armed while a loop runs, then writes the stacks to it. Also `frozen()`, which keeps other threads
-from running Python while the agent thread takes a snapshot off the loop thread.
+armed while a loop runs, then writes the stacks to it.
 
 Why a quarter of a second: every wake-up of this thread takes the GIL from a busy program. On
 3.13 (this project's test VM, the bench's spawn stress) that cost the program ~2 ms of CPU per
@@ -21,37 +20,13 @@ reported between the threshold and the threshold plus a tick into it (0.25-0.5 s
 """
 import asyncio
 import collections
-import contextlib
 import faulthandler
 import sys
-import threading
 import time
 
 from . import dispatch, loops, registry, taskevents, tasks
 
 _fh = {'session': None}
-_freeze_lock = threading.Lock()
-FREEZE_INTERVAL = 0.1
-
-
-@contextlib.contextmanager
-def frozen():
-    """Raises the switch interval so the loop thread cannot run Python mid-snapshot (no tearing).
-
-    The interval also bounds how long this thread waits for the GIL when it has to hand it over
-    (a drop request made before the raise is still honoured): with seconds here, a loop thread
-    spinning in Python kept the agent from answering for that long. A tenth of a second covers a
-    page of a snapshot and keeps every hand-over short.
-    """
-    with _freeze_lock:
-        old = sys.getswitchinterval()
-        sys.setswitchinterval(max(old, FREEZE_INTERVAL))
-        try:
-            yield
-        finally:
-            sys.setswitchinterval(old)
-
-
 HEARTBEAT = loops.HEARTBEAT
 
 
@@ -91,11 +66,12 @@ def tick(server, now):
         elif st.hb is QUIET and now - st.ping_at >= HEARTBEAT - SLACK:
             # A quiet ping not run within a tick: the loop went idle after all (it emptied its
             # ready queue between our look and the append), or it is stuck. Wake it, and judge
-            # it once the wake had its chance.
+            # it once the wake had its chance. The wake carries a ping of its own: should the
+            # quiet one run between the look and `hb = WOKEN`, nothing would ever clear that.
             st.woken_at = now
             st.hb = WOKEN
             try:
-                loop.call_soon_threadsafe(_nothing)
+                loop.call_soon_threadsafe(_beat, st, server, st.gen)
             except Exception:
                 pass
         hb = st.hb
@@ -165,10 +141,6 @@ def probe(server, sessions, now):
             loop = st.ref()
             if loop is not None:
                 _ping(loop, st, server, now)
-
-
-def _nothing():
-    pass
 
 
 def _beat(st, server, gen):
