@@ -11,7 +11,6 @@ not seen. It does not serve the protocol; it tells `server` when a loop starts a
 import asyncio
 import asyncio.base_events as _be
 import threading
-import time
 import warnings
 
 from . import lost, loops, registry
@@ -101,7 +100,6 @@ def _wrap_set_running_loop(orig):
                     state = loops.state(loop)
                     state.thread = ident
                     state.running = True
-                    state.beat = time.monotonic()
                     _by_thread[ident] = (state, loop)
                     _call_all(on_loop_start, state, loop)
             else:
@@ -123,7 +121,6 @@ def adopt_loop(loop):
     state = loops.state(loop)
     state.thread = ident
     state.running = True
-    state.beat = time.monotonic()
     _by_thread[ident] = (state, loop)
     _call_all(on_loop_start, state, loop)
 

@@ -6,7 +6,6 @@ by a callback (a ping) the watchdog queues every tick (watchdog._ping); a loop i
 long its ping has been waiting. Nothing here runs per task.
 """
 import threading
-import time
 import weakref
 
 from . import registry
@@ -17,7 +16,7 @@ _lock = threading.Lock()
 
 
 class LoopState:
-    __slots__ = ('id', 'ref', 'thread', 'running', 'hb', 'gen', 'beat', 'blocked', 'blocked_task',
+    __slots__ = ('id', 'ref', 'thread', 'running', 'hb', 'gen', 'blocked', 'blocked_task',
                  'fds', 'paused', 'ping_at', 'woken_at', '__weakref__')
 
     def __init__(self, loop):
@@ -29,7 +28,6 @@ class LoopState:
         self.ping_at = 0.0        # monotonic time that ping was queued
         self.woken_at = 0.0       # ... and the time the loop was woken for it
         self.gen = 0              # run counter: a heartbeat of a previous run stops itself
-        self.beat = time.monotonic()  # last heartbeat (or start of the run)
         self.blocked = 0.0        # monotonic time the current block is counted from, 0 when not
         self.blocked_task = None
         self.fds = set()          # session fds registered with add_reader on this loop

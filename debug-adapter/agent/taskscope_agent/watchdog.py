@@ -148,11 +148,10 @@ def _beat(st, server, gen):
     if gen != st.gen or not st.running:
         return
     now = time.monotonic()
-    # The state is brought up to date before the event is emitted: emitting wakes the agent
-    # thread, which may tick right then, and it once found the block over but the beat still old
-    # and reported the same block again.
+    # The ping is counted as run before the event is emitted: emitting wakes the agent thread,
+    # which may tick right then, and it once found the block over but the ping still waiting and
+    # reported the same block again.
     since = st.blocked
-    st.beat = now
     st.hb = None
     if since:
         body = blocked_body(st, st.ref(), now - since, True)

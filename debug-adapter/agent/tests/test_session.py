@@ -314,16 +314,17 @@ class ServingTest(unittest.TestCase):
         from taskscope_agent import loops
         loop = asyncio.new_event_loop()
         self.addCleanup(loop.close)
+        now = time.monotonic()
         st = loops.LoopState(loop)
-        st.running, st.thread, st.beat = True, -1, time.monotonic()
+        st.running, st.thread = True, -1
         other = loops.LoopState(loop)
-        other.running, other.thread, other.beat = True, -2, st.beat
+        other.running, other.thread = True, -2
         with mock.patch.object(loops, 'all_states', lambda: [st, other]):
-            self.assertTrue(st.responsive(st.beat, 0.1))
+            self.assertTrue(st.responsive(now, 0.1))
             loops.set_paused(-1, True)
-            self.assertEqual((st.responsive(st.beat, 0.1), other.responsive(st.beat, 0.1)), (False, True))
+            self.assertEqual((st.responsive(now, 0.1), other.responsive(now, 0.1)), (False, True))
             loops.set_paused(-1, False)
-            self.assertTrue(st.responsive(st.beat, 0.1))
+            self.assertTrue(st.responsive(now, 0.1))
 
     def test_loop_stopped_in_debugger(self):
         # A loop whose thread is stopped at a breakpoint does not turn: the agent thread serves at
