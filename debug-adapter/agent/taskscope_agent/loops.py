@@ -39,6 +39,11 @@ class LoopState:
         turn)."""
         return self.running and not self.paused and (self.hb is None or now - self.ping_at < grace)
 
+    def serves(self, session):
+        """True when this loop answers ``session``'s requests while it turns (its reader is on
+        the loop, or on its way there)."""
+        return session.conn.fd in self.fds or self.id in session.joining
+
     def info(self):
         return {'id': self.id, 'thread': str(self.thread) if self.thread else None,
                 'running': self.running, 'blocked': bool(self.blocked), 'paused': self.paused}

@@ -127,7 +127,7 @@ class Server:
 
     def _agent_serves(self, session, now):
         for st in loops.all_states():
-            if (session.conn.fd in st.fds or st.id in session.joining) and st.responsive(now, SERVE_GRACE - watchdog.SLACK):
+            if st.serves(session) and st.responsive(now, SERVE_GRACE - watchdog.SLACK):
                 return False
         return True
 

@@ -39,9 +39,8 @@ def due(server):
 
 
 def tick(server, now):
-    if registry._created_hook[0] is None:
-        return
-    if now - _last[0] < server.options['taskEventsIntervalMs'] / 1000.0 - 0.005:
+    d = due(server)
+    if d is None or now < d - 0.005:  # a look a little early (the agent thread's SLACK) counts
         return
     _last[0] = now
     refs = _new[:]

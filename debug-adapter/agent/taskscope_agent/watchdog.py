@@ -132,12 +132,8 @@ def probe(server, sessions, now):
     """Requests came for ``sessions`` on loops that looked responsive: a ping goes to each such
     loop that has none on its way, so that the agent thread can tell, SERVE_GRACE later, whether
     it is turning (a loop blocked since its last heartbeat has no ping waiting yet)."""
-    fds = {s.conn.fd for s in sessions}
-    joining = set()
-    for s in sessions:
-        joining |= s.joining
     for st in loops.all_states():
-        if st.running and st.hb is None and (st.fds & fds or st.id in joining):
+        if st.running and st.hb is None and any(st.serves(s) for s in sessions):
             loop = st.ref()
             if loop is not None:
                 _ping(loop, st, server, now)
