@@ -370,9 +370,13 @@ _batches = [0]  # batches of 32 tasks the hot path has seen
 
 
 def _batch(r):
-    """Every 32 tasks (hot path): commits dead tasks' records; a site for one task in SAMPLE."""
+    """Every 32 tasks (hot path): commits dead tasks' records; a site for one task in SAMPLE.
+    Never raises: the task is counted here, and `add`'s slow case would count it again."""
     n = _batches[0] = _batches[0] + 1
-    commit()
+    try:
+        commit()
+    except Exception:
+        pass
     if not (n * (COMMIT_MASK + 1)) & SAMPLE_MASK:
         _site(r, 2)
 

@@ -365,6 +365,27 @@ class RegistryTest(unittest.TestCase):
         ''')
         self.assertEqual(got, {'early': 40, 'listed': 40, 'again': [True, 1, True, 1]})
 
+    def test_a_failing_batch_loses_no_task_and_counts_each_once(self):
+        # Every 32 tasks the hot path commits dead records (_batch). If that fails, the task
+        # being added keeps its record and owner and is counted once (the site budget's rate).
+        got = run('''
+            async def leaf():
+                pass
+            def boom():
+                raise RuntimeError('commit failed')
+            async def main():
+                me = asyncio.current_task()
+                before = registry._issued_so_far()
+                registry.commit = boom
+                ts = [asyncio.create_task(leaf()) for _ in range(96)]
+                made = registry._issued_so_far() - before
+                await asyncio.gather(*ts)
+                return {'made': made, 'owned': sum(owner(t) == tid(me) for t in ts),
+                        'records': sum(records(t) for t in ts)}
+            print(json.dumps(asyncio.run(main())))
+        ''')
+        self.assertEqual(got, {'made': 96, 'owned': 96, 'records': 96})
+
     def test_agent_takes_no_task_name(self):
         p = subprocess.run([sys.executable, '-m', 'taskscope_agent', '-c',
                             'import asyncio\nasync def m():\n    print(asyncio.current_task().get_name())\n'
