@@ -11,6 +11,7 @@ import weakref
 from . import registry
 
 HEARTBEAT = 0.25  # the agent thread's tick: a heartbeat ping per running loop (watchdog)
+SLACK = 0.005     # a look of the agent thread that comes this much early still counts
 _states = {}  # id(loop) -> LoopState
 _lock = threading.Lock()
 

@@ -7,7 +7,7 @@ among them that finished since.
 """
 import weakref
 
-from . import dispatch, registry, snapshot
+from . import dispatch, loops, registry, snapshot
 
 CAP = 500
 TRACK_CAP = 10000
@@ -40,7 +40,7 @@ def due(server):
 
 def tick(server, now):
     d = due(server)
-    if d is None or now < d - 0.005:  # a look a little early (the agent thread's SLACK) counts
+    if d is None or now < d - loops.SLACK:
         return
     _last[0] = now
     refs = _new[:]

@@ -83,12 +83,12 @@ def tick(server, now):
         elif hb is WOKEN and not st.blocked and not starved:
             # The loop has not turned since the ping was queued: blocked once that is the
             # threshold, counted from the ping (the loop was last seen before it).
-            due = max(st.ping_at + threshold, st.woken_at + WAKE_GRACE)
-            if now >= due - SLACK:
+            judged_at = max(st.ping_at + threshold, st.woken_at + WAKE_GRACE)
+            if now >= judged_at - SLACK:
                 st.blocked = st.ping_at
                 dispatch.emit('loop.blocked', blocked_body(st, loop, now - st.ping_at, False))
             else:
-                look = min(look, due)
+                look = min(look, judged_at)
         elif hb is QUIET:
             look = min(look, st.ping_at + HEARTBEAT)
     _arm_faulthandler(server, threshold, any_running, now)
@@ -100,8 +100,9 @@ def tick(server, now):
 QUIET = 'quiet'   # st.hb: a ping queued on a busy loop without waking it
 WOKEN = 'woken'   # st.hb: a ping the loop was woken for
 WAKE_GRACE = 0.05  # how long a loop woken for its ping has to run it before it is judged
-SLACK = 0.005      # a look that comes this much early still counts
+SLACK = loops.SLACK
 MIN_LOOK = 0.1     # this thread looks again at most every 0.1 s for task events
+FH_TIMEOUT_MIN = 2 * (HEARTBEAT + 0.05)  # the faulthandler channel's shortest timeout: two ticks and some
 
 
 def _ping(loop, st, server, now):
@@ -219,7 +220,7 @@ def _arm_faulthandler(server, threshold, any_running, now):
         _fh['session'] = session
     try:
         if session is not None and any_running:
-            timeout = max(2 * threshold, 2 * (HEARTBEAT + 0.05))
+            timeout = max(2 * threshold, FH_TIMEOUT_MIN)
             if not (_fh.get('armed') and _fh.get('on') is session and _fh.get('timeout') == timeout
                     and now - _fh.get('at', 0.0) < timeout / 2):
                 _c_later(timeout, repeat=False, file=session.conn.sock)

@@ -119,7 +119,8 @@ class EventTest(unittest.TestCase):
             # A loop again: armed at once. With a short threshold the timeout still spans two
             # ticks and some (a re-arming at half of it is in time even a tick late).
             watchdog._arm_faulthandler(server, 0.1, True, 1.15)
-            self.assertEqual(calls[4:], [('arm', 2 * (watchdog.HEARTBEAT + 0.05))])
+            self.assertEqual(calls[4:], [('arm', watchdog.FH_TIMEOUT_MIN)])
+            self.assertGreater(watchdog.FH_TIMEOUT_MIN, 2 * watchdog.HEARTBEAT)
             watchdog._arm_faulthandler(server, 0.5, True, 1.16)
             self.assertEqual(calls[5:], [('arm', 1.0)])
             calls.pop()
