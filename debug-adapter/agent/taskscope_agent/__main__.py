@@ -7,11 +7,9 @@ KeyboardInterrupt (traceback, then death by SIGINT like python). Nothing else li
 """
 import builtins
 import os
-import secrets
 import signal
 import stat
 import sys
-import tempfile
 import types
 
 USAGE = ('usage: python -m taskscope_agent [--listen] [--host H] [--port N] [--port-file PATH] '
@@ -66,6 +64,11 @@ def read_secret(opts):
     secret = os.environ.pop('TASKSCOPE_SECRET', None)
     if secret:
         return secret
+    # Imported here, only when the agent makes the secret itself: tempfile (shutil, bz2, lzma...)
+    # and secrets (random, base64...) are ~650 objects that every full collection of the
+    # program would walk for its whole life.
+    import secrets
+    import tempfile
     secret = secrets.token_hex(16)
     fd, path = tempfile.mkstemp(prefix='taskscope-%d-' % os.getpid(), suffix='.secret')
     with os.fdopen(fd, 'w') as f:

@@ -11,7 +11,6 @@ parse protocol messages (`debugger_handlers`).
 """
 
 import os
-import queue
 import sys
 import threading
 
@@ -29,6 +28,7 @@ class Paused:
         self.frames = frames  # explicit frame list (post-mortem), else walk f_back from `frame`
         self.exception = exception  # dict for exceptionInfo, or None
         self.text = text
+        import queue  # here, as only a paused thread needs it (see tracer.CodeFilter)
         self.inbox = queue.Queue()
 
 

@@ -55,7 +55,10 @@ class CodeFilter:
 
     def __init__(self):
         self.just_my_code = True
-        self._libs = _library_dirs()
+        # The library directories are looked up at the first question, not at start-up: sysconfig
+        # is imported for them, and every object a module import leaves behind is walked by each
+        # full collection of the program for as long as it runs, debugged or not.
+        self._libs = None
         self._agent = canonical(AGENT_DIR) + os.sep
         self._cache = {}
 
@@ -77,6 +80,8 @@ class CodeFilter:
             path = canonical(filename)
             result = not path.startswith(self._agent)
             if result and self.just_my_code:
+                if self._libs is None:
+                    self._libs = _library_dirs()
                 result = not path.startswith(self._libs)
         self._cache[filename] = result
         return result

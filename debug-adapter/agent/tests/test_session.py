@@ -2,6 +2,8 @@
 malformed input, every core request, --wait, and answering while the loop spins or is blocked."""
 import json
 import os
+import re
+import select
 import socket
 import subprocess
 import sys
@@ -152,6 +154,43 @@ class SessionTest(unittest.TestCase):
         self.assertEqual([f for f in os.listdir(d.dir) if f.endswith('.tmp')], [])
         with open(port_file) as f:
             c = Client('127.0.0.1', int(f.read()), 's3cret')
+        self.addCleanup(c.close)
+        c.call('run')
+        out, _ = proc.communicate(timeout=20)
+        self.assertEqual((proc.returncode, out), (0, b'ran\n'))
+
+    def test_without_a_secret_the_agent_makes_one_in_a_file_only_its_owner_reads(self):
+        # Neither TASKSCOPE_SECRET nor --secret-file: the agent makes a secret, writes it to a
+        # file of mode 0600 and says where on stderr.
+        d = Program('print(1)', listen=False)
+        self.addCleanup(d.close)
+        d.finish()
+        port_file = os.path.join(d.dir, 'pf')
+        proc = subprocess.Popen([sys.executable, '-m', 'taskscope_agent', '--port-file', port_file, '--wait',
+                                 '-c', 'print("ran")'],
+                                env=env_with_agent(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        err = b''
+        deadline = time.monotonic() + 20
+        while b'\n' not in err and time.monotonic() < deadline:
+            r, _, _ = select.select([proc.stderr], [], [], max(0.0, deadline - time.monotonic()))
+            if r:
+                err += os.read(proc.stderr.fileno(), 4096)
+        m = re.match(rb'taskscope: secret in (\S+)\n', err)
+        self.assertIsNotNone(m, err)
+        path = m.group(1).decode()
+        self.addCleanup(os.unlink, path)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            secret = f.read().strip()
+        self.assertRegex(secret, r'^[0-9a-f]{32}$')
+        while not os.path.exists(port_file) and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling a file the agent writes: a bounded wait on a condition
+        with open(port_file) as f:
+            port = int(f.read())
+        with self.assertRaisesRegex(ProtocolError, "'reason': 'secret'"):
+            Client('127.0.0.1', port, secret[::-1])
+        c = Client('127.0.0.1', port, secret)
         self.addCleanup(c.close)
         c.call('run')
         out, _ = proc.communicate(timeout=20)
