@@ -75,7 +75,17 @@ def read_secret(opts):
         f.write(secret + '\n')
     os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
     sys.stderr.write('taskscope: secret in %s\n' % path)
+    # Of no use once this process is gone: removed as Python exits (not after a kill -9).
+    import atexit
+    atexit.register(_remove_quietly, path)
     return secret
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _agent_frame(tb):

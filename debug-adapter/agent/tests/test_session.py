@@ -161,7 +161,7 @@ class SessionTest(unittest.TestCase):
 
     def test_without_a_secret_the_agent_makes_one_in_a_file_only_its_owner_reads(self):
         # Neither TASKSCOPE_SECRET nor --secret-file: the agent makes a secret, writes it to a
-        # file of mode 0600 and says where on stderr.
+        # file of mode 0600, says where on stderr, and removes the file as it exits.
         d = Program('print(1)', listen=False)
         self.addCleanup(d.close)
         d.finish()
@@ -179,7 +179,7 @@ class SessionTest(unittest.TestCase):
         m = re.match(rb'taskscope: secret in (\S+)\n', err)
         self.assertIsNotNone(m, err)
         path = m.group(1).decode()
-        self.addCleanup(os.unlink, path)
+        self.addCleanup(lambda: os.path.exists(path) and os.unlink(path))
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
         with open(path) as f:
             secret = f.read().strip()
@@ -195,6 +195,7 @@ class SessionTest(unittest.TestCase):
         c.call('run')
         out, _ = proc.communicate(timeout=20)
         self.assertEqual((proc.returncode, out), (0, b'ran\n'))
+        self.assertFalse(os.path.exists(path))
 
     def test_non_loopback_host_is_refused(self):
         r = subprocess.run([sys.executable, '-m', 'taskscope_agent', '--host', '0.0.0.0', '-c', 'pass'],
