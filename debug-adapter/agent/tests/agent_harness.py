@@ -29,6 +29,19 @@ def run_json(code, timeout=60):
     return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
 
 
+def wait_port_file(path, proc, timeout=TIMEOUT):
+    """The port an agent started as ``proc`` wrote to its --port-file ``path``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                return int(f.read())
+        if proc.poll() is not None:
+            raise AssertionError('agent exited early: %s' % proc.stderr.read().decode())
+        time.sleep(0.01)  # polling a file the agent writes: a bounded wait on a condition
+    raise AssertionError('no port file within %ss' % timeout)
+
+
 def env_with_agent(extra=None):
     env = dict(os.environ)
     env['PYTHONPATH'] = AGENT_DIR + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
@@ -68,15 +81,7 @@ class Program:
             return next(i for i, text in enumerate(f, 1) if marker in text)
 
     def wait_port(self):
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            if os.path.exists(self.port_file):
-                with open(self.port_file) as f:
-                    return int(f.read())
-            if self.proc.poll() is not None:
-                raise AssertionError('agent exited early: %s' % self.proc.stderr.read().decode())
-            time.sleep(0.01)  # polling a file the agent writes: a bounded wait on a condition
-        raise AssertionError('no port file within %ss' % TIMEOUT)
+        return wait_port_file(self.port_file, self.proc)
 
     def connect(self, **kw):
         c = Client('127.0.0.1', self.port, kw.pop('secret', self.secret), **kw)

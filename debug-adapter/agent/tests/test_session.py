@@ -13,7 +13,7 @@ import unittest
 from taskscope_agent import protocol
 from taskscope_agent.client import Client, ProtocolError
 
-from .agent_harness import Program, env_with_agent
+from .agent_harness import Program, env_with_agent, wait_port_file
 
 IDLE = '''
     import asyncio, sys
@@ -148,12 +148,9 @@ class SessionTest(unittest.TestCase):
         os.chmod(secret_file, 0o600)
         proc = subprocess.Popen(cmd, env=env_with_agent(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_file) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        port = wait_port_file(port_file, proc)
         self.assertEqual([f for f in os.listdir(d.dir) if f.endswith('.tmp')], [])
-        with open(port_file) as f:
-            c = Client('127.0.0.1', int(f.read()), 's3cret')
+        c = Client('127.0.0.1', port, 's3cret')
         self.addCleanup(c.close)
         c.call('run')
         out, _ = proc.communicate(timeout=20)
@@ -184,10 +181,7 @@ class SessionTest(unittest.TestCase):
         with open(path) as f:
             secret = f.read().strip()
         self.assertRegex(secret, r'^[0-9a-f]{32}$')
-        while not os.path.exists(port_file) and time.monotonic() < deadline:
-            time.sleep(0.01)  # polling a file the agent writes: a bounded wait on a condition
-        with open(port_file) as f:
-            port = int(f.read())
+        port = wait_port_file(port_file, proc)
         with self.assertRaisesRegex(ProtocolError, "'reason': 'secret'"):
             Client('127.0.0.1', port, secret[::-1])
         c = Client('127.0.0.1', port, secret)
