@@ -10,6 +10,9 @@ import { type LoopBlockedSignals, openLocation } from './signals/loopBlocked';
 import type { TreeNode } from './taskTree/model';
 import type { TaskTreeView } from './taskTree/view';
 
+/** Shown when a task command gets no task: its row was redrawn as its menu opened (live tree). */
+export const NO_TASK = 'Taskscope: that row was redrawn as its menu opened, so no task was chosen. Right-click the task again.';
+
 export function registerCommands(context: vscode.ExtensionContext, deps: {
   view: TaskTreeView; loop: LoopBlockedSignals; output: vscode.OutputChannel; log: (msg: string) => void;
 }): void {
@@ -21,6 +24,9 @@ export function registerCommands(context: vscode.ExtensionContext, deps: {
     const n = node?.kind === 'task' ? node : view.selectedTask();
     const id = n?.kind === 'task' ? n.id : undefined;
     if (!node) log(`no task passed to the command; using ${id ? `the selected row (${id})` : 'nothing'}`);
+    // Without this the command would do nothing, or say something untrue of a task it never had
+    // ("no suspension point", "creation site unknown").
+    if (!id) void vscode.window.showInformationMessage(NO_TASK);
     return id;
   };
   const reg = (id: string, fn: (...args: any[]) => unknown): void => {
@@ -44,12 +50,16 @@ export function registerCommands(context: vscode.ExtensionContext, deps: {
   reg('taskscope.tasks.clearFilter', () => view.setMinWait(0));
 
   reg('taskscope.tasks.openLocation', async (node?: TreeNode) => {
-    const loc = view.model.entry(taskOf(node) ?? '')?.info.location;
+    const id = taskOf(node);
+    if (!id) return;
+    const loc = view.model.entry(id)?.info.location;
     if (loc) await openLocation(loc);
     else void vscode.window.showInformationMessage('Taskscope: this task has no suspension point in Python code.');
   });
   reg('taskscope.tasks.goToCreation', async (node?: TreeNode) => {
-    const loc = view.model.entry(taskOf(node) ?? '')?.info.createdAt;
+    const id = taskOf(node);
+    if (!id) return;
+    const loc = view.model.entry(id)?.info.createdAt;
     if (loc) await openLocation(loc, false);
     else void vscode.window.showInformationMessage('Taskscope: the creation site of this task is unknown.');
   });

@@ -232,14 +232,20 @@ async function sampleSuite(browser, vsix) {
     await page.locator('.pane-header .action-label[aria-label="Group Tasks by Awaiter"]').waitFor();
     const row = pane.locator('.monaco-list-row[aria-label^="client-2,"]:visible').first();
     await row.waitFor();
+    // The toast that says no task was chosen (the stale-row case below); watched from now on, as
+    // an information toast may hide itself before the 10 s below are over.
+    const noTask = page.locator('.notifications-toasts .notification-toast', { hasText: 'no task was chosen' }).first()
+      .waitFor({ timeout: 15_000 }).then(() => true, () => false);
     await u.contextMenu(row, 'Cancel Task');
     await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
     const gone = await row.waitFor({ state: 'detached', timeout: 10_000 }).then(() => true, () => false);
     if (!gone) {
       // Seen in most runs right after regrouping: the right-click lands on a row drawn before the
       // regrouping's refresh, VS Code hands the command no element (the log says "no task passed
-      // to the command"), and nothing is cancelled. A person does not click within that instant;
-      // say so, and try once more on the current row.
+      // to the command"), and nothing is cancelled. A person does not click within that instant,
+      // but must be told when it happens: the command says so in a toast. Check it, then try once
+      // more on the current row.
+      if (!(await noTask)) throw new Error('Cancel Task did nothing and said nothing (no "no task was chosen" toast)');
       const header = (await page.locator('.pane-header[aria-label^="Async Tasks"]').first().innerText()).replace(/\s+/g, ' ');
       log(`  client-2 still listed 10 s after Cancel Task (view: ${header}; rows: ${(await u.rows(pane)).map((r) => r.label.split(',')[0]).join(' ')}); opening the context menu again`);
       await page.screenshot({ path: path.join(failDir, 'cancel-first-attempt.png') }).catch(() => {});
