@@ -37,10 +37,11 @@ export function ensureTools(log = console.log) {
 }
 
 /**
- * Starts code-server with `vsix` installed and a copy of `workspace` (unless `inPlace`).
+ * Starts code-server with `vsix` (and `alsoInstall`, more .vsix files) installed and a copy of
+ * `workspace` (unless `inPlace`).
  * @returns {Promise<{ url: string, port: number, tmp: string, workspace: string, stop: () => Promise<void>, logFile: string }>}
  */
-export async function startCodeServer({ vsix, workspace, settings = {}, inPlace = false, port = 0, log = () => {}, keep = false }) {
+export async function startCodeServer({ vsix, alsoInstall = [], workspace, settings = {}, inPlace = false, port = 0, log = () => {}, keep = false }) {
   // Keep the temp path short: code-server puts a unix socket in it (108-character limit).
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-e2e-'));
   const ws = inPlace ? workspace : path.join(tmp, 'ws');
@@ -51,7 +52,7 @@ export async function startCodeServer({ vsix, workspace, settings = {}, inPlace 
   const args = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', path.join(tmp, 'ud'),
     '--extensions-dir', path.join(tmp, 'ext'), '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'];
   const t0 = Date.now();
-  execFileSync(codeServerBin, [...args, '--install-extension', vsix], { stdio: 'pipe', timeout: 120_000 });
+  for (const v of [vsix, ...alsoInstall]) execFileSync(codeServerBin, [...args, '--install-extension', v], { stdio: 'pipe', timeout: 120_000 });
   const installed = execFileSync(codeServerBin, [...args, '--list-extensions', '--show-versions'], { timeout: 60_000 }).toString().trim();
   log(`installed ${installed.replace(/\n/g, ', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 

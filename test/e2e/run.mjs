@@ -7,15 +7,18 @@
 //     raises the notification;
 //   suite "clean install": a fresh code-server and a one-file project with no configuration —
 //     diagnostics appear, F5 without a launch.json debugs the file.
+//   suite "python extension" (pyext): a stand-in for ms-python.python (python-extension-stub/)
+//     installed too — F5 debugs with the interpreter selected there.
 // Prints one line `e2e: N passed, N failed` and exits non-zero on any failure.
 // Flags: --shots DIR (README screenshots), --no-package (reuse dist/taskscope.vsix),
-// --only sample|clean, --grep TEXT (only tests whose name has TEXT; for local work), --keep (keep temp dirs). Whole run bounded by E2E_TIMEOUT_S (default 540).
+// --only sample|clean|pyext, --grep TEXT (only tests whose name has TEXT; for local work), --keep (keep temp dirs). Whole run bounded by E2E_TIMEOUT_S (default 540).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureTools, root, startCodeServer } from './codeServer.mjs';
 import { launchBrowser, openWorkbench, ui } from './harness.mjs';
+import { findPythons } from '../../scripts/pythons.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -362,6 +365,70 @@ async function cleanSuite(browser, vsix) {
   await server.stop();
 }
 
+// ---- suite "python extension": the interpreter selected in the Python extension ----
+
+/** Packages the stand-in for ms-python.python (test/e2e/python-extension-stub) into `dir`. */
+function packageStub(dir) {
+  const src = path.join(dir, 'stub');
+  fs.cpSync(path.join(root, 'test', 'e2e', 'python-extension-stub'), src, { recursive: true });
+  const out = path.join(dir, 'ms-python-stub.vsix');
+  execFileSync(path.join(root, 'node_modules', '.bin', 'vsce'),
+    ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out],
+    { cwd: src, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  return out;
+}
+
+async function pythonExtensionSuite(browser, vsix) {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-pyext-'));
+  const aux = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-pyext-aux-')); // the link and the stub
+  cleanups.push(async () => { for (const d of [ws, aux]) fs.rmSync(d, { recursive: true, force: true }); });
+  // The interpreter "selected" in the Python extension: a link of our own to a supported Python,
+  // a path no fallback could guess (python3 on PATH, or the link's target), and which the
+  // debuggee reports as sys.executable.
+  const [py] = findPythons();
+  if (!py) throw new Error('no Python 3.10+ found');
+  const target = execFileSync(py.path, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  const selected = path.join(aux, 'env', 'bin', 'python');
+  fs.mkdirSync(path.dirname(selected), { recursive: true });
+  fs.symlinkSync(target, selected);
+  fs.writeFileSync(path.join(ws, 'which.py'), [
+    'import asyncio',
+    'import sys',
+    '',
+    '',
+    'async def main() -> None:',
+    '    await asyncio.sleep(0)',
+    '    print("interpreter:", sys.executable, "%d.%d" % sys.version_info[:2], flush=True)',
+    '',
+    '',
+    'asyncio.run(main())',
+    '',
+  ].join('\n'));
+  const stub = packageStub(aux);
+  const server = await startCodeServer({
+    vsix, alsoInstall: [stub], workspace: ws, log, keep, settings: { 'python.defaultInterpreterPath': selected },
+  });
+  cleanups.push(server.stop);
+  const page = await openWorkbench(browser, server.url);
+  const u = ui(page);
+  log(`python-extension workbench ready (selected interpreter: ${selected} -> ${target}, ${py.version})`);
+
+  await check('Python extension: F5 runs the interpreter selected there', page, async () => {
+    await u.openFile('which.py');
+    await page.keyboard.press('F5');
+    const line = page.locator('.repl .monaco-list-row, .repl .output', { hasText: 'interpreter:' }).first();
+    await line.waitFor({ timeout: 60_000 });
+    const text = (await line.innerText()).replace(/\s+/g, ' ').trim();
+    log(`  debuggee: ${text}`);
+    const want = `interpreter: ${selected} ${py.major}.${py.minor}`;
+    if (!text.includes(want)) throw new Error(`expected "${want}", got: ${text}`);
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+  }, 120);
+
+  await page.context().close().catch(() => {});
+  await server.stop();
+}
+
 // ---- main ----
 
 let browser;
@@ -409,6 +476,7 @@ try {
   browser = await launchBrowser();
   if (!only || only === 'sample') await sampleSuite(browser, vsix).catch((e) => { results.push({ name: 'sample suite setup', ok: false }); log(`FAIL sample suite: ${e.stack ?? e}`); });
   if (!only || only === 'clean') await cleanSuite(browser, vsix).catch((e) => { results.push({ name: 'clean-install suite setup', ok: false }); log(`FAIL clean suite: ${e.stack ?? e}`); });
+  if (!only || only === 'pyext') await pythonExtensionSuite(browser, vsix).catch((e) => { results.push({ name: 'python-extension suite setup', ok: false }); log(`FAIL python-extension suite: ${e.stack ?? e}`); });
 } catch (e) {
   results.push({ name: 'e2e setup', ok: false });
   log(`FAIL setup: ${e.stack ?? e}`);
