@@ -7,6 +7,7 @@ import select
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -131,14 +132,17 @@ class SessionTest(unittest.TestCase):
         self.assertEqual(c.wait_event(lambda e: e['event'] == 'target.exited')['body']['exitCode'], 3)
         self.assertEqual(p.finish()[0], 3)
 
+    def _temp_dir(self):
+        d = tempfile.TemporaryDirectory(prefix='taskscope-test-')
+        self.addCleanup(d.cleanup)
+        return d.name
+
     def test_secret_file_and_port_file(self):
-        d = Program('print(1)', listen=False)
-        self.addCleanup(d.close)
-        d.finish()
-        secret_file = os.path.join(d.dir, 'secret')
+        tmp = self._temp_dir()
+        secret_file = os.path.join(tmp, 'secret')
         with open(secret_file, 'w') as f:
             f.write('s3cret\n')
-        port_file = os.path.join(d.dir, 'pf')
+        port_file = os.path.join(tmp, 'pf')
         cmd = [sys.executable, '-m', 'taskscope_agent', '--secret-file', secret_file, '--port-file', port_file,
                '--wait', '-c', 'print("ran")']
         os.chmod(secret_file, 0o644)
@@ -149,7 +153,7 @@ class SessionTest(unittest.TestCase):
         proc = subprocess.Popen(cmd, env=env_with_agent(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
         port = wait_port_file(port_file, proc)
-        self.assertEqual([f for f in os.listdir(d.dir) if f.endswith('.tmp')], [])
+        self.assertEqual([f for f in os.listdir(tmp) if f.endswith('.tmp')], [])
         c = Client('127.0.0.1', port, 's3cret')
         self.addCleanup(c.close)
         c.call('run')
@@ -159,10 +163,7 @@ class SessionTest(unittest.TestCase):
     def test_without_a_secret_the_agent_makes_one_in_a_file_only_its_owner_reads(self):
         # Neither TASKSCOPE_SECRET nor --secret-file: the agent makes a secret, writes it to a
         # file of mode 0600, says where on stderr, and removes the file as it exits.
-        d = Program('print(1)', listen=False)
-        self.addCleanup(d.close)
-        d.finish()
-        port_file = os.path.join(d.dir, 'pf')
+        port_file = os.path.join(self._temp_dir(), 'pf')
         proc = subprocess.Popen([sys.executable, '-m', 'taskscope_agent', '--port-file', port_file, '--wait',
                                  '-c', 'print("ran")'],
                                 env=env_with_agent(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
