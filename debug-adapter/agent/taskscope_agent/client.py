@@ -28,10 +28,14 @@ class Client:
         hello = {'type': 'hello', 'protocol': version, 'secret': secret, 'client': 'taskscope_agent.client'}
         if channel != 'main':
             hello['channel'] = channel
-        self.send(hello)
-        self.welcome = self.read(timeout)
-        if self.welcome is None or self.welcome.get('type') != 'welcome':
-            raise ProtocolError('refused: %r' % (self.welcome,))
+        try:
+            self.send(hello)
+            self.welcome = self.read(timeout)
+            if self.welcome is None or self.welcome.get('type') != 'welcome':
+                raise ProtocolError('refused: %r' % (self.welcome,))
+        except BaseException:
+            self.sock.close()  # nobody gets this client to close it
+            raise
 
     def send(self, obj):
         self.sock.sendall((json.dumps(obj) + '\n').encode('utf-8'))
