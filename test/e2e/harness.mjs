@@ -49,6 +49,10 @@ export function ui(page) {
       await page.locator(`.tab[aria-label^="${base}"]`).first().waitFor();
       await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
     },
+    /** The first Debug Console line (output or REPL row) containing `text`. */
+    debugConsoleLine(text) {
+      return page.locator('.repl .monaco-list-row, .repl .output', { hasText: text }).first();
+    },
     /** Runs a command by its palette title (F1). */
     async command(title) {
       await page.keyboard.press('F1');

@@ -346,7 +346,7 @@ async function cleanSuite(browser, vsix) {
     await u.openFile('app.py');
     await page.keyboard.press('F5');
     // The program prints and exits: its output reaches the Debug Console, then the session ends.
-    await page.locator('.repl .monaco-list-row, .repl .output', { hasText: 'hello from taskscope' }).first().waitFor({ timeout: 60_000 });
+    await u.debugConsoleLine('hello from taskscope').waitFor({ timeout: 60_000 });
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
   }, 120);
 
@@ -369,12 +369,10 @@ async function cleanSuite(browser, vsix) {
 
 /** Packages the stand-in for ms-python.python (test/e2e/python-extension-stub) into `dir`. */
 function packageStub(dir) {
-  const src = path.join(dir, 'stub');
-  fs.cpSync(path.join(root, 'test', 'e2e', 'python-extension-stub'), src, { recursive: true });
   const out = path.join(dir, 'ms-python-stub.vsix');
   execFileSync(path.join(root, 'node_modules', '.bin', 'vsce'),
     ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out],
-    { cwd: src, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+    { cwd: path.join(root, 'test', 'e2e', 'python-extension-stub'), stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
   return out;
 }
 
@@ -416,7 +414,7 @@ async function pythonExtensionSuite(browser, vsix) {
   await check('Python extension: F5 runs the interpreter selected there', page, async () => {
     await u.openFile('which.py');
     await page.keyboard.press('F5');
-    const line = page.locator('.repl .monaco-list-row, .repl .output', { hasText: 'interpreter:' }).first();
+    const line = u.debugConsoleLine('interpreter:');
     await line.waitFor({ timeout: 60_000 });
     const text = (await line.innerText()).replace(/\s+/g, ' ').trim();
     log(`  debuggee: ${text}`);
